@@ -1,0 +1,46 @@
+package dev.kiln.backend;
+
+/**
+ * The fused optimizer updates a backend implements, each one kernel over the flat parameter buffer
+ * ({@code kiln_update_<name>} in kernels/common/kiln_optim.h). The host computes every step-dependent
+ * scalar (learning rate, bias corrections) and passes them in {@link UpdateScalars#hyper}; the meaning of
+ * each hyper slot is documented on the rule and written by the matching {@code dev.kiln.optim} class.
+ */
+public enum UpdateRule {
+    /**
+     * torch.optim.SGD. state0 = momentum buffer. hyper: [0] lr, [1] momentum, [2] dampening, [3] weight decay,
+     * [4] nesterov (0/1), [5] first step (1 on the first step: buf = g, as PyTorch), [6] maximize (0/1).
+     */
+    SGD(1),
+    /** torch.optim.Adagrad. state0 = sum. hyper: [0] clr = lr / (1 + (t-1) lr_decay), [1] weight decay, [2] eps. */
+    ADAGRAD(1),
+    /** torch.optim.Adadelta. state0 = square_avg, state1 = acc_delta. hyper: [0] lr, [1] rho, [2] eps, [3] weight decay. */
+    ADADELTA(2),
+    /**
+     * torch.optim.RMSprop. state0 = square_avg, state1 = momentum buffer, state2 = grad_avg (centered).
+     * hyper: [0] lr, [1] alpha, [2] eps, [3] weight decay, [4] momentum, [5] centered (0/1).
+     */
+    RMSPROP(3),
+    /**
+     * torch.optim.Adam / AdamW. state0 = exp_avg, state1 = exp_avg_sq, state2 = max_exp_avg_sq (amsgrad).
+     * hyper: [0] lr, [1] beta1, [2] beta2, [3] eps, [4] weight decay (L2, Adam), [5] decoupled weight decay
+     * factor lr*wd (AdamW), [6] bias_correction1 = 1 - beta1^t, [7] bias_correction2 = 1 - beta2^t, [8] amsgrad (0/1).
+     */
+    ADAM(3),
+    /** torch.optim.NAdam. state0 = exp_avg, state1 = exp_avg_sq. hyper: see dev.kiln.optim.NAdam. */
+    NADAM(2),
+    /** torch.optim.RAdam. state0 = exp_avg, state1 = exp_avg_sq. hyper: see dev.kiln.optim.RAdam. */
+    RADAM(2),
+    /** Lion (Chen et al. 2023). state0 = exp_avg. hyper: [0] lr, [1] beta1, [2] beta2, [3] weight decay. */
+    LION(1);
+
+    private final int states;
+
+    UpdateRule(int states) { this.states = states; }
+
+    /** Number of state buffers, each with the parameter layout. */
+    public int stateCount() { return states; }
+
+    /** The kernel name in CUDA and OpenCL. */
+    public String kernelName() { return "kiln_update_" + name().toLowerCase(java.util.Locale.ROOT); }
+}

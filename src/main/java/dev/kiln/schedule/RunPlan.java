@@ -1,0 +1,21 @@
+package dev.kiln.schedule;
+
+/**
+ * The length of a run, which turns durations written in epochs ("30ep") or fractions of the run ("30%")
+ * into steps.
+ *
+ * @param stepsPerEpoch optimizer steps in one epoch (ceil(rows / batch): the last partial batch counts)
+ * @param totalSteps    steps in the whole run (epochs * stepsPerEpoch)
+ */
+public record RunPlan(long stepsPerEpoch, long totalSteps) {
+    public RunPlan {
+        if (stepsPerEpoch < 1) throw new IllegalArgumentException("stepsPerEpoch must be >= 1, got " + stepsPerEpoch);
+        if (totalSteps < 0) throw new IllegalArgumentException("totalSteps must be >= 0, got " + totalSteps);
+    }
+
+    /** The plan of {@code epochs} epochs over {@code rows} rows in batches of {@code batch}. */
+    public static RunPlan of(long rows, int batch, int epochs) {
+        long spe = Math.max(1, (rows + batch - 1) / batch);
+        return new RunPlan(spe, spe * epochs);
+    }
+}
