@@ -24,4 +24,15 @@ public interface Optimizer {
 
     /** The text form, e.g. {@code sgd:lr=0.01,momentum=0.9,nesterov}; it parses back to an equal optimizer. */
     String spec();
+
+    /**
+     * The value every element of state buffer {@code stateIndex} starts at (0 unless the optimizer says
+     * otherwise, as Adagrad's {@code initial_accumulator_value}); the trainer fills the state buffers with it.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= stateIndex < rule().stateCount()}
+     */
+    default float initialState(int stateIndex) {
+        java.util.Objects.checkIndex(stateIndex, rule().stateCount());
+        return 0f;
+    }
 }
