@@ -1,0 +1,334 @@
+package dev.kiln.data;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Reads a CSV file of numbers into a {@link Dataset}. Options (all optional):
+ * <ul>
+ *   <li>header: auto-detected by default (the first line is a header when any of its cells is not a
+ *       number); scikit-learn's own header form {@code n_rows,n_features,class names...} (as in its iris.csv)
+ *       is recognised: it names the classes, and the row count is checked;</li>
+ *   <li>label column: by name (needs a header) or by 0-based index, negative counting from the end;
+ *       default the last column (the last k columns for one-hot labels);</li>
+ *   <li>labels: integer class indices (default; turned into one-hot targets, classes = largest + 1 unless
+ *       given), one-hot columns, or plain values (regression).</li>
+ * </ul>
+ * Every other column is a feature. Blank lines are skipped. Every error is one line naming the file and,
+ * where there is one, the line: ragged row, non-numeric cell, missing label column, empty data.
+ *
+ * <pre>{@code Dataset d = new CsvReader().labelColumn("species").read(Path.of("iris.csv"));}</pre>
+ */
+public final class CsvReader {
+    /** Whether the first line is a header. */
+    public enum Header {
+        /** A header if any cell of the first line is not a number. */
+        AUTO,
+        /** The first line is a header. */
+        PRESENT,
+        /** Every line is data. */
+        ABSENT
+    }
+
+    /** How the label column(s) are written. */
+    public enum Labels {
+        /** One column of class indices 0, 1, ... (whole numbers). */
+        CLASS,
+        /** k columns holding a one-hot vector. */
+        ONE_HOT,
+        /** One column of real values (regression). */
+        VALUE
+    }
+
+    private Header header = Header.AUTO;
+    private String labelName;
+    private Integer labelIndex;
+    private Labels labels = Labels.CLASS;
+    private int oneHotColumns = 0;
+    private int classes = 0;
+    private char delimiter = ',';
+
+    /** A reader with the defaults: header auto-detected, integer class labels in the last column. */
+    public CsvReader() {}
+
+    /** Whether the first line is a header (default {@link Header#AUTO}). */
+    public CsvReader header(Header h) { header = h; return this; }
+
+    /**
+     * The label column by header name, or, when {@code nameOrIndex} is an integer that is not a column name,
+     * by index (0-based; -1 is the last column).
+     */
+    public CsvReader labelColumn(String nameOrIndex) { labelName = nameOrIndex; labelIndex = null; return this; }
+
+    /** The label column by 0-based index; negative counts from the end (-1 is the last column). */
+    public CsvReader labelColumn(int index) { labelIndex = index; labelName = null; return this; }
+
+    /** Labels are integer class indices (the default). */
+    public CsvReader classLabels() { labels = Labels.CLASS; return this; }
+
+    /** Labels are one-hot over {@code k} columns starting at the label column (default: the last k). */
+    public CsvReader oneHotLabels(int k) {
+        if (k < 2) throw new IllegalArgumentException("one-hot labels need at least 2 columns, got " + k);
+        labels = Labels.ONE_HOT;
+        oneHotColumns = k;
+        return this;
+    }
+
+    /** The label column holds real values (regression: MSE loss, no accuracy). */
+    public CsvReader valueLabels() { labels = Labels.VALUE; return this; }
+
+    /** The number of classes (default: the largest label + 1); a label outside [0, n) is an error. */
+    public CsvReader classes(int n) {
+        if (n < 1) throw new IllegalArgumentException("classes must be >= 1, got " + n);
+        classes = n;
+        return this;
+    }
+
+    /** The cell separator (default ','). */
+    public CsvReader delimiter(char d) { delimiter = d; return this; }
+
+    /** Reads a file. */
+    public Dataset read(Path file) {
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            return read(file.toString(), r);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(file + ": no such file");
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads CSV text; {@code name} is used in messages and as the dataset's name. */
+    public Dataset read(String name, Reader in) {
+        try {
+            return new Parse(name).run(in instanceof BufferedReader b ? b : new BufferedReader(in));
+        } catch (IOException e) {
+            throw new UncheckedIOException(name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The state of one read. */
+    private final class Parse {
+        final String name;
+        String[] headerCells;
+        boolean sklearnHeader;
+        int width = -1, widthLine, labelStart, labelCount;
+        float[] x = new float[1024], y = new float[256];
+        int xn, yn, rows, maxClass = -1;
+
+        Parse(String name) { this.name = name; }
+
+        Dataset run(BufferedReader in) throws IOException {
+            String line;
+            int lineNo = 0;
+            boolean first = true;
+            while ((line = in.readLine()) != null) {
+                lineNo++;
+                if (line.isBlank()) continue;
+                String[] cells = split(line);
+                if (first) {
+                    first = false;
+                    if (isHeader(cells)) {
+                        headerCells = cells;
+                        continue;
+                    }
+                }
+                if (width < 0) start(cells.length, lineNo);
+                else if (cells.length != width)
+                    throw error(lineNo, "ragged row: " + cells.length + " cells, expected " + width + " (as on line " + widthLine + ")");
+                row(cells, lineNo);
+            }
+            if (rows == 0) throw new IllegalArgumentException(name + ": no data rows");
+            return finish();
+        }
+
+        boolean isHeader(String[] cells) {
+            boolean numeric = true;
+            for (String c : cells) numeric &= isNumber(c);
+            boolean h = switch (header) {
+                case PRESENT -> true;
+                case ABSENT -> false;
+                case AUTO -> !numeric;
+            };
+            if (h && cells.length >= 3 && isWhole(cells[0]) && isWhole(cells[1])) {
+                boolean restNames = true;
+                for (int i = 2; i < cells.length; i++) restNames &= !isNumber(cells[i]);
+                sklearnHeader = restNames;
+            }
+            return h;
+        }
+
+        /** Fixes the row width and resolves the label columns on the first data row. */
+        void start(int cells, int lineNo) {
+            width = cells;
+            widthLine = lineNo;
+            if (headerCells != null && !sklearnHeader && headerCells.length != cells)
+                throw error(lineNo, "ragged row: " + cells + " cells, but the header has " + headerCells.length);
+            labelCount = labels == Labels.ONE_HOT ? oneHotColumns : 1;
+            int idx;
+            if (labelName != null) idx = resolveName(labelName);
+            else if (labelIndex != null) idx = labelIndex < 0 ? cells + labelIndex : labelIndex;
+            else idx = cells - labelCount;
+            if (idx < 0 || idx + labelCount > cells)
+                throw new IllegalArgumentException(name + ": missing label column: "
+                        + (labelName != null ? "'" + labelName + "'" : "index " + (labelIndex == null ? idx : labelIndex))
+                        + (labelCount > 1 ? " with " + labelCount + " one-hot columns" : "")
+                        + " is outside the " + cells + " columns of each row");
+            if (cells - labelCount < 1) throw new IllegalArgumentException(name + ": no feature columns left besides the label");
+            labelStart = idx;
+        }
+
+        int resolveName(String label) {
+            if (headerCells != null && !sklearnHeader) {
+                for (int i = 0; i < headerCells.length; i++) if (headerCells[i].equals(label)) return i;
+            }
+            try {
+                return Integer.parseInt(label.trim()) < 0 ? width + Integer.parseInt(label.trim()) : Integer.parseInt(label.trim());
+            } catch (NumberFormatException e) {
+                if (headerCells == null || sklearnHeader)
+                    throw new IllegalArgumentException(name + ": missing label column '" + label + "': the file has no header naming its columns");
+                throw new IllegalArgumentException(name + ": missing label column: no column named '" + label
+                        + "' (columns: " + String.join(", ", headerCells) + ")");
+            }
+        }
+
+        void row(String[] cells, int lineNo) {
+            int features = width - labelCount;
+            ensure(features, labels == Labels.CLASS ? 1 : labelCount);
+            for (int c = 0; c < width; c++) {
+                if (c >= labelStart && c < labelStart + labelCount) continue;
+                x[xn++] = number(cells[c], c, lineNo);
+            }
+            switch (labels) {
+                case CLASS -> {
+                    float v = number(cells[labelStart], labelStart, lineNo);
+                    if (v != Math.rint(v) || v < 0 || v > 1 << 24)
+                        throw error(lineNo, "label '" + cells[labelStart] + "' in " + column(labelStart)
+                                + " is not a class index (a whole number >= 0)");
+                    if (classes > 0 && v >= classes)
+                        throw error(lineNo, "label " + (int) v + " in " + column(labelStart) + " is not below the " + classes + " classes");
+                    maxClass = Math.max(maxClass, (int) v);
+                    y[yn++] = v;
+                }
+                case VALUE -> y[yn++] = number(cells[labelStart], labelStart, lineNo);
+                case ONE_HOT -> {
+                    int ones = 0;
+                    for (int k = 0; k < labelCount; k++) {
+                        float v = number(cells[labelStart + k], labelStart + k, lineNo);
+                        if (v == 1f) ones++;
+                        else if (v != 0f) ones = -labelCount;
+                        y[yn++] = v;
+                    }
+                    if (ones != 1)
+                        throw error(lineNo, "one-hot label in columns " + (labelStart + 1) + "-" + (labelStart + labelCount)
+                                + " must hold exactly one 1 and otherwise 0");
+                }
+            }
+            rows++;
+        }
+
+        Dataset finish() {
+            if (sklearnHeader) {
+                int declared = Integer.parseInt(headerCells[0].trim());
+                if (declared != rows)
+                    throw new IllegalArgumentException(name + ": the header says " + declared + " rows but the file has " + rows);
+            }
+            int cols = width - labelCount;
+            float[] features = Arrays.copyOf(x, xn);
+            List<String> featureNames = new ArrayList<>();
+            if (headerCells != null && !sklearnHeader)
+                for (int c = 0; c < width; c++) if (c < labelStart || c >= labelStart + labelCount) featureNames.add(headerCells[c]);
+            switch (labels) {
+                case VALUE -> {
+                    return new Dataset(name, features, cols, Arrays.copyOf(y, yn), 1, 0, featureNames, List.of());
+                }
+                case ONE_HOT -> {
+                    return new Dataset(name, features, cols, Arrays.copyOf(y, yn), labelCount, labelCount, featureNames, List.of());
+                }
+                default -> {
+                    int k = classes > 0 ? classes : maxClass + 1;
+                    float[] t = new float[rows * k];
+                    for (int r = 0; r < rows; r++) t[r * k + (int) y[r]] = 1f;
+                    List<String> classNames = List.of();
+                    if (sklearnHeader && headerCells.length - 2 == k)
+                        classNames = Arrays.asList(headerCells).subList(2, headerCells.length);
+                    return new Dataset(name, features, cols, t, k, k, featureNames, classNames);
+                }
+            }
+        }
+
+        void ensure(int nx, int ny) {
+            if (xn + nx > x.length) x = Arrays.copyOf(x, Math.max(x.length * 2, xn + nx));
+            if (yn + ny > y.length) y = Arrays.copyOf(y, Math.max(y.length * 2, yn + ny));
+        }
+
+        float number(String cell, int col, int lineNo) {
+            if (cell.isEmpty()) throw error(lineNo, "empty cell in " + column(col));
+            if (!isNumber(cell)) throw error(lineNo, "non-numeric cell '" + cell + "' in " + column(col));
+            float v = Float.parseFloat(cell);
+            if (!Float.isFinite(v)) throw error(lineNo, "cell '" + cell + "' in " + column(col) + " is out of float range");
+            return v;
+        }
+
+        String column(int c) {
+            String s = "column " + (c + 1);
+            if (headerCells != null && !sklearnHeader && c < headerCells.length) s += " (" + headerCells[c] + ")";
+            return s;
+        }
+
+        IllegalArgumentException error(int lineNo, String msg) {
+            return new IllegalArgumentException(name + ":" + lineNo + ": " + msg);
+        }
+
+        String[] split(String line) {
+            List<String> cells = new ArrayList<>();
+            int start = 0;
+            for (int i = 0; i <= line.length(); i++) {
+                if (i == line.length() || line.charAt(i) == delimiter) {
+                    String c = line.substring(start, i).trim();
+                    if (c.length() >= 2 && c.charAt(0) == '"' && c.charAt(c.length() - 1) == '"') c = c.substring(1, c.length() - 1);
+                    cells.add(c);
+                    start = i + 1;
+                }
+            }
+            return cells.toArray(new String[0]);
+        }
+    }
+
+    /** A decimal number as CSV files write them: digits, one optional sign, point and exponent; no NaN/Inf/hex. */
+    static boolean isNumber(String s) {
+        int n = s.length(), i = 0;
+        if (n == 0) return false;
+        if (s.charAt(i) == '+' || s.charAt(i) == '-') i++;
+        int digits = 0;
+        while (i < n && Character.isDigit(s.charAt(i))) { i++; digits++; }
+        if (i < n && s.charAt(i) == '.') {
+            i++;
+            while (i < n && Character.isDigit(s.charAt(i))) { i++; digits++; }
+        }
+        if (digits == 0) return false;
+        if (i < n && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
+            i++;
+            if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) i++;
+            int exp = 0;
+            while (i < n && Character.isDigit(s.charAt(i))) { i++; exp++; }
+            if (exp == 0) return false;
+        }
+        return i == n;
+    }
+
+    private static boolean isWhole(String s) {
+        if (s.isEmpty()) return false;
+        for (int i = 0; i < s.length(); i++) if (!Character.isDigit(s.charAt(i))) return false;
+        return true;
+    }
+}

@@ -1,0 +1,133 @@
+package dev.kiln.data;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.StringReader;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CsvReaderTest {
+    static Path fixture(String name) {
+        try {
+            return Path.of(CsvReaderTest.class.getResource("/data/" + name).toURI());
+        } catch (URISyntaxException | NullPointerException e) {
+            throw new IllegalStateException("test resource data/" + name + " is missing", e);
+        }
+    }
+
+    @Test
+    void readsAHeaderAndALabelColumnByName() {
+        Dataset d = new CsvReader().labelColumn("species").read(fixture("header.csv"));
+        assertEquals(4, d.rows());
+        assertEquals(2, d.cols());
+        assertEquals(3, d.classes());
+        assertEquals(List.of("sepal_length", "sepal_width"), d.featureNames());
+        assertArrayEquals(new float[] {5.1f, 3.5f, 4.9f, 3.0f, 6.3f, 2.9f, 5.8f, 2.7f}, d.features());
+        assertArrayEquals(new int[] {0, 0, 2, 1}, d.labels());
+        assertArrayEquals(new float[] {1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 1, 0}, d.targets());
+    }
+
+    @Test
+    void labelColumnByIndexPutsTheRestInFeatures() {
+        Dataset d = new CsvReader().labelColumn(0).classes(7).read("t", new StringReader("3,1.5,2\n6,0.5,1\n"));
+        assertEquals(7, d.classes());
+        assertArrayEquals(new int[] {3, 6}, d.labels());
+        assertArrayEquals(new float[] {1.5f, 2f, 0.5f, 1f}, d.features());
+        Dataset last = new CsvReader().labelColumn("-1").read("t", new StringReader("3,1.5,2\n6,0.5,1\n"));
+        assertArrayEquals(new int[] {2, 1}, last.labels());
+    }
+
+    @Test
+    void digitsAndIrisShipInTheJar() {
+        Dataset digits = Datasets.digits();
+        assertEquals(1797, digits.rows());
+        assertEquals(64, digits.cols());
+        assertEquals(10, digits.classes());
+        assertEquals(0, digits.labels()[0]);        // the first row of digits.csv ends in 0
+        assertEquals(5f, digits.features()[2]);     // and starts 0,0,5,13,...
+        Dataset iris = Datasets.iris();
+        assertEquals(150, iris.rows());
+        assertEquals(4, iris.cols());
+        assertEquals(List.of("setosa", "versicolor", "virginica"), iris.classNames());
+        assertEquals(List.of(), iris.featureNames());
+        assertEquals(5.1f, iris.features()[0]);
+    }
+
+    @Test
+    void scikitLearnHeaderNamesClassesAndChecksTheRowCount() {
+        Dataset d = new CsvReader().read(fixture("sklearn_header.csv"));
+        assertEquals(List.of("red", "blue"), d.classNames());
+        assertArrayEquals(new int[] {0, 1}, d.labels());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new CsvReader().read("short.csv", new StringReader("3,1,red,blue\n0.5,0\n0.25,1\n")));
+        assertEquals("short.csv: the header says 3 rows but the file has 2", e.getMessage());
+    }
+
+    @Test
+    void oneHotAndValueLabels() {
+        Dataset oh = new CsvReader().oneHotLabels(3).read(fixture("onehot.csv"));
+        assertEquals(2, oh.cols());
+        assertArrayEquals(new int[] {1, 0, 2}, oh.labels());
+        assertArrayEquals(new float[] {0.5f, 1.5f, -1f, 0.2f, 3f, 4f}, oh.features());
+        Dataset v = new CsvReader().valueLabels().read(fixture("values.csv"));
+        assertEquals(0, v.classes());
+        assertArrayEquals(new float[] {0.5f, -1.25f}, v.targets());
+        assertMessage("onehot.csv:1: one-hot label in columns 3-5 must hold exactly one 1",
+                () -> new CsvReader().oneHotLabels(3).read("onehot.csv", new StringReader("1,2,0,1,1\n")));
+    }
+
+    @Test
+    void errorsNameTheFileAndLine() {
+        Path ragged = fixture("ragged.csv");
+        assertMessage(ragged + ":4: ragged row: 4 cells, expected 3 (as on line 1)", () -> new CsvReader().read(ragged));
+        Path bad = fixture("non_numeric.csv");
+        assertMessage(bad + ":4: non-numeric cell 'abc' in column 2 (b)", () -> new CsvReader().read(bad));
+        Path header = fixture("header.csv");
+        assertMessage(header + ": missing label column: no column named 'label' (columns: sepal_length, sepal_width, species)",
+                () -> new CsvReader().labelColumn("label").read(header));
+        assertMessage(header + ": missing label column: index 9 is outside the 3 columns of each row",
+                () -> new CsvReader().labelColumn(9).read(header));
+        assertMessage(fixture("empty.csv") + ": no data rows", () -> new CsvReader().read(fixture("empty.csv")));
+        assertMessage("x.csv:2: label '1.5' in column 2 is not a class index", () -> new CsvReader().read("x.csv", new StringReader("1,0\n2,1.5\n")));
+        assertMessage("x.csv:1: label 3 in column 2 is not below the 3 classes",
+                () -> new CsvReader().classes(3).read("x.csv", new StringReader("1,3\n")));
+        assertMessage("x.csv:2: non-numeric cell 'NaN' in column 1", () -> new CsvReader().read("x.csv", new StringReader("1,0\nNaN,0\n")));
+        assertMessage("x.csv:2: empty cell in column 1", () -> new CsvReader().read("x.csv", new StringReader("1,0\n,1\n")));
+        assertMessage("missing label column 'y': the file has no header", () -> new CsvReader().labelColumn("y").read("x.csv", new StringReader("1,0\n")));
+        assertMessage("nope.csv: no such file", () -> new CsvReader().read(Path.of("nope.csv")));
+    }
+
+    @Test
+    void numberSyntaxIsStrict() {
+        for (String ok : List.of("0", "-1", "+2.5", ".5", "5.", "1e3", "1.5E-2")) assertTrue(CsvReader.isNumber(ok), ok);
+        for (String no : List.of("", "-", ".", "e3", "1e", "1f", "0x10", "NaN", "Infinity", "1,2", "1 2")) assertFalse(CsvReader.isNumber(no), no);
+    }
+
+    @Test
+    void standardizerUsesTrainingStatisticsOnly() {
+        Dataset train = Dataset.ofValues("train", new float[][] {{1, 10}, {3, 10}}, new float[][] {{0}, {1}});
+        Dataset test = Dataset.ofValues("test", new float[][] {{5, 12}}, new float[][] {{0}});
+        Standardizer s = Standardizer.fit(train);
+        assertArrayEquals(new double[] {2, 10}, s.mean());
+        assertArrayEquals(new double[] {1, 1}, s.std());      // column 2 is constant: std 1, centred only
+        assertArrayEquals(new float[] {-1, 0, 1, 0}, s.apply(train).features());
+        assertArrayEquals(new float[] {3, 2}, s.apply(test).features());
+    }
+
+    @Test
+    void validationSplitTakesTheLastRowsInFileOrder() {
+        Dataset d = Dataset.ofClasses("d", new float[][] {{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9}},
+                new int[] {0, 1, 0, 1, 0, 1, 0, 1, 0, 1}, 2);
+        Dataset.Split s = d.splitLast(0.25);
+        assertEquals(8, s.train().rows());
+        assertArrayEquals(new float[] {8, 9}, s.test().features());
+        assertMessage("validation split must be in (0, 1)", () -> d.splitLast(1.0));
+    }
+
+    static void assertMessage(String part, org.junit.jupiter.api.function.Executable e) {
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, e);
+        assertTrue(ex.getMessage().contains(part), "message '" + ex.getMessage() + "' lacks '" + part + "'");
+    }
+}
