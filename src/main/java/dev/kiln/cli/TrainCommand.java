@@ -1,0 +1,137 @@
+package dev.kiln.cli;
+
+import dev.kiln.backend.Backend;
+import dev.kiln.report.Json;
+import dev.kiln.report.Provenance;
+import dev.kiln.report.RunDirectory;
+import dev.kiln.report.RunReport;
+import dev.kiln.train.DivergenceException;
+import dev.kiln.train.EpochResult;
+import dev.kiln.train.History;
+import dev.kiln.train.Trainer;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * {@code kiln train}: one training run into a run directory (config.json, metrics.csv, lr.csv,
+ * provenance.json, model.safetensors, loss/accuracy/lr charts). Everything is checked before the device is
+ * opened; the directory is built hidden and moved into place when the run is done, so a run that fails on
+ * bad input leaves nothing behind. A run whose loss diverges keeps its directory (to look at) and exits 1.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a network and write a run directory.", ""},
+        footer = {"",
+            "The run directory: config.json (the resolved settings: --config config.json",
+            "replays the run bit for bit), metrics.csv (one row per epoch), lr.csv (the lr",
+            "of every step), provenance.json, model.safetensors, loss.png, accuracy.png,",
+            "lr.png.",
+            "",
+            "Examples:",
+            "  kiln train --data digits --standardize --layers 64:relu,10:softmax \\",
+            "      --optimizer sgd:lr=0.05,momentum=0.9 --schedule 'warmup:1ep > cosine' \\",
+            "      --epochs 8 --batch-size 32 --validation-split 0.2 --out runs/digits",
+            "  kiln train --data synthetic --test synthetic --batch-size 50 \\",
+            "      --layers 9:relu,9:relu,9:relu,3:softmax \\",
+            "      --schedule step:every=2ep,gamma=0.8",
+            "  kiln train --data train-images-idx3-ubyte.gz:train-labels-idx1-ubyte.gz \\",
+            "      --test t10k-images-idx3-ubyte.gz:t10k-labels-idx1-ubyte.gz \\",
+            "      --layers 128:relu,10:softmax --optimizer adam:lr=1e-3 --epochs 5",
+            "  kiln train --config run.yaml --epochs 3     (flags override the file)",
+            "  kiln train --config runs/digits/config.json (replays that run)"})
+final class TrainCommand extends KilnCommand {
+    static final RunSetup.Defaults DEFAULTS = new RunSetup.Defaults("train", null, null, null, 10, 32);
+
+    @Mixin RunOptions.ConfigFile configFile;
+    @Mixin RunOptions.Data data;
+    @Mixin RunOptions.Validation validation;
+    @Mixin RunOptions.Network network;
+    @Mixin RunOptions.Optimization optimization;
+    @Mixin RunOptions.Schedule schedule;
+    @Mixin RunOptions.Epochs epochs;
+    @Mixin RunOptions.Batches batches;
+    @Mixin RunOptions.Device device;
+    @Mixin RunOptions.Output output;
+
+    @Override
+    protected int run() {
+        ConfigStack c = new ConfigStack("train", RunOptions.keysExcept("variants"));
+        if (configFile.config != null) c.addFile(configFile.config);
+        data.into(c);
+        validation.into(c);
+        network.into(c);
+        optimization.into(c);
+        schedule.into(c);
+        epochs.into(c);
+        batches.into(c);
+        device.into(c);
+        output.into(c);
+        RunSetup s = RunSetup.prepare(c, DEFAULTS);
+        boolean quiet = output.quiet || output.json;
+        if (!output.quiet) for (String w : s.warnings) warn(w);
+
+        LocalDateTime now = LocalDateTime.now();
+        OffsetDateTime started = OffsetDateTime.now();
+        try (Backend backend = openBackend(s.backend, s.deviceIndex(), c.origin("backend"), output.quiet);
+             Progress progress = new Progress(Progress.mode(output.quiet, output.json), out(), null, true);
+             Trainer trainer = new Trainer(backend, s.model, s.trainConfig(s.optimizer, s.schedule, List.of(progress)));
+             RunDirectory dir = RunDirectory.open(s.target(now))) {
+            trainer.setParameters(s.initial);
+            if (!quiet) {
+                out().println(describe(s, backend));
+                out().flush();
+            }
+            History h;
+            DivergenceException diverged = null;
+            try {
+                h = trainer.fit(s.train, s.validation);
+            } catch (DivergenceException e) {
+                diverged = e;
+                h = e.history();
+            }
+            progress.close();
+            Json.write(dir.file("config.json"), s.resolved(backend.name(), null));
+            Json.write(dir.file("provenance.json"), Provenance.of(backend, s.seed, commandLine(), started));
+            ModelFiles.save(dir.file("model.safetensors"), s.model, trainer.parameters(), s.standardizer);
+            RunReport.write(dir.path(), s.name, h, s.plan.stepsPerEpoch());
+            dir.commit();
+            report(s, backend, h, dir.target(), diverged);
+            if (diverged != null)
+                throw CliException.failure(diverged.getMessage() + " The run so far is in " + dir.target(), diverged);
+            return Main.OK;
+        }
+    }
+
+    /** The line printed before training. */
+    static String describe(RunSetup s, Backend backend) {
+        return String.format(Locale.ROOT, "kiln train: %s -> %s (%d parameters, %s), %s, schedule %s; %d epochs x %d steps; %s on %s",
+                s.train, s.model.spec(), s.model.parameterCount(), s.model.loss().spec(), s.optimizer.spec(), s.schedule,
+                s.epochs, s.plan.stepsPerEpoch(), backend.name(), backend.device());
+    }
+
+    private void report(RunSetup s, Backend backend, History h, Path dir, DivergenceException diverged) {
+        if (output.json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("run_dir", dir.toString());
+            m.put("status", diverged != null ? "diverged" : "ok");
+            m.put("backend", backend.name());
+            m.put("device", backend.device());
+            m.put("parameters", s.model.parameterCount());
+            m.put("final", h.last().map(RunReport::epoch).orElse(null));
+            m.put("epochs", RunReport.epochs(h));
+            h.stopReason().ifPresent(r -> m.put("stop_reason", r));
+            out().print(Json.text(m));
+        } else if (!output.quiet) {
+            h.stopReason().ifPresent(r -> out().println("stopped: " + r));
+            EpochResult last = h.last().orElse(null);
+            if (last != null) out().println("final: " + Progress.summary(last));
+            out().println("run: " + dir);
+        }
+    }
+}

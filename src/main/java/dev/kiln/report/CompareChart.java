@@ -1,0 +1,61 @@
+package dev.kiln.report;
+
+import dev.kiln.train.History;
+import java.awt.Color;
+import java.nio.file.Path;
+import java.util.List;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * The chart of {@code kiln compare}: one image with two panels sharing the epoch axis, every variant's
+ * training loss (solid) and validation loss (dashed, same colour) per epoch on top, and every variant's
+ * learning rate at each step below (step s at x = s / steps per epoch, so epoch e spans [e, e + 1)).
+ */
+public final class CompareChart {
+    private CompareChart() {}
+
+    /** Colours that stay apart on white (Tableau 10), one per variant. */
+    private static final Color[] PALETTE = {
+        new Color(0x4E79A7), new Color(0xF28E2B), new Color(0xE15759), new Color(0x76B7B2), new Color(0x59A14F),
+        new Color(0xEDC948), new Color(0xB07AA1), new Color(0xFF9DA7), new Color(0x9C755F), new Color(0xBAB0AC)};
+
+    /**
+     * One variant's curves.
+     *
+     * @param name          the variant's name (legend)
+     * @param history       its history (epoch losses and the lr of every step)
+     * @param stepsPerEpoch steps per epoch of its run
+     */
+    public record Variant(String name, History history, long stepsPerEpoch) {}
+
+    /** Writes the chart. */
+    public static void write(Path file, String title, List<Variant> variants) {
+        if (variants.isEmpty()) throw new IllegalArgumentException("compare chart: no variants");
+        XYChart loss = Png.chart(title, "epoch", "loss", 480);
+        XYChart lr = Png.chart("learning rate", "epoch", "learning rate", 360);
+        for (int i = 0; i < variants.size(); i++) {
+            Variant v = variants.get(i);
+            Color colour = PALETTE[i % PALETTE.length];
+            History h = v.history();
+            double[] x = Png.indices(h.epochs().size());
+            paint(Png.line(loss, v.name() + " loss", x, h.column("loss"), false), colour);
+            paint(Png.line(loss, v.name() + " val_loss", x, h.column("val_loss"), true), colour);
+            double[] rates = h.stepLearningRates();
+            double[][] r = Png.envelope(RunCharts.stepsInEpochs(rates.length, v.stepsPerEpoch()), rates);
+            XYSeries s = paint(Png.line(lr, v.name(), r[0], r[1], false), colour);
+            if (s != null) s.setMarker(SeriesMarkers.NONE);
+        }
+        Png.write(file, List.of(loss, lr));
+    }
+
+    /** XChart picks colours when it draws; fixing one per variant makes its curves read as one run. */
+    private static XYSeries paint(XYSeries s, Color c) {
+        if (s != null) {
+            s.setLineColor(c);
+            s.setMarkerColor(c);
+        }
+        return s;
+    }
+}

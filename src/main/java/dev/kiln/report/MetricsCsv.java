@@ -1,0 +1,65 @@
+package dev.kiln.report;
+
+import dev.kiln.train.EpochResult;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The CSV files of a run directory:
+ * <ul>
+ *   <li>{@code metrics.csv}: one row per epoch, {@value #METRICS_HEADER}; {@code step} is the epoch's last
+ *       global step (0-based), {@code lr} that step's learning rate; a value that does not apply (no
+ *       validation data, accuracy of a regression) is an empty cell, which pandas and R read as NaN;</li>
+ *   <li>{@code lr.csv}: one row per optimizer step, {@value #LR_HEADER};</li>
+ *   <li>{@code compare.csv}: the metrics of several runs in long format ({@link #combined}).</li>
+ * </ul>
+ * Numbers are written in Java's shortest round-trip form ({@link Double#toString}), so a reader gets back
+ * the very doubles the run computed; seconds have microsecond resolution.
+ */
+public final class MetricsCsv {
+    private MetricsCsv() {}
+
+    /** The header of {@code metrics.csv}. */
+    public static final String METRICS_HEADER = "epoch,step,lr,loss,accuracy,val_loss,val_accuracy,seconds";
+    /** The header of {@code lr.csv}. */
+    public static final String LR_HEADER = "step,epoch,lr";
+
+    /** The text of {@code metrics.csv}. */
+    public static String metrics(List<EpochResult> epochs) {
+        StringBuilder s = new StringBuilder(METRICS_HEADER).append('\n');
+        for (EpochResult r : epochs) {
+            s.append(r.epoch()).append(',').append(r.lastStep()).append(',').append(num(r.lr())).append(',')
+                    .append(num(r.loss())).append(',').append(num(r.accuracy())).append(',')
+                    .append(num(r.valLoss())).append(',').append(num(r.valAccuracy())).append(',')
+                    .append(String.format(Locale.ROOT, "%.6f", r.seconds())).append('\n');
+        }
+        return s.toString();
+    }
+
+    /**
+     * Several runs' metrics in one table (long format, one row per run and epoch: {@code variant,} then the
+     * columns of {@code metrics.csv}), as {@code kiln compare} writes {@code compare.csv}.
+     */
+    public static String combined(List<String> names, List<List<EpochResult>> runs) {
+        if (names.size() != runs.size()) throw new IllegalArgumentException(names.size() + " names for " + runs.size() + " runs");
+        StringBuilder s = new StringBuilder("variant,").append(METRICS_HEADER).append('\n');
+        for (int v = 0; v < names.size(); v++) {
+            String[] lines = metrics(runs.get(v)).split("\n");
+            for (int i = 1; i < lines.length; i++) s.append(names.get(v)).append(',').append(lines[i]).append('\n');
+        }
+        return s.toString();
+    }
+
+    /** The text of {@code lr.csv}: the learning rate of every step, with the epoch it belongs to. */
+    public static String learningRates(double[] lr, long stepsPerEpoch) {
+        if (stepsPerEpoch < 1) throw new IllegalArgumentException("steps per epoch must be >= 1, got " + stepsPerEpoch);
+        StringBuilder s = new StringBuilder(LR_HEADER).append('\n');
+        for (int i = 0; i < lr.length; i++) s.append(i).append(',').append(i / stepsPerEpoch).append(',').append(num(lr[i])).append('\n');
+        return s.toString();
+    }
+
+    /** A cell: the shortest round-trip decimal, or empty for NaN. */
+    public static String num(double v) {
+        return Double.isNaN(v) ? "" : Double.toString(v);
+    }
+}

@@ -1,0 +1,55 @@
+package dev.kiln.report;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.kiln.train.EpochResult;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The CSV and table formats: round-trip numbers, empty cells for what does not apply. */
+class MetricsCsvTest {
+    static final EpochResult E0 = new EpochResult(0, 19, 0.01, 1.0986122886681098, 0.343, Double.NaN, Double.NaN, 0.0123456789, 0);
+    static final EpochResult E1 = new EpochResult(1, 39, 0.01 * 0.8, 0.9, 0.5, 0.95, 0.45, 0.5, 0);
+
+    @Test
+    void metricsRowsRoundTripEveryDouble() {
+        String csv = MetricsCsv.metrics(List.of(E0, E1));
+        List<String> lines = csv.lines().toList();
+        assertEquals(MetricsCsv.METRICS_HEADER, lines.get(0));
+        assertEquals("0,19,0.01,1.0986122886681098,0.343,,,0.012346", lines.get(1), "NaN is an empty cell; seconds to the microsecond");
+        String[] cells = lines.get(2).split(",");
+        assertEquals(0.01 * 0.8, Double.parseDouble(cells[2]), 0.0, "the very double");
+        assertEquals("0.95", cells[5]);
+    }
+
+    @Test
+    void lrCsvNumbersEveryStepWithItsEpoch() {
+        String csv = MetricsCsv.learningRates(new double[] {0.1, 0.1, 0.05, 0.05, 0.025}, 2);
+        assertEquals(List.of("step,epoch,lr", "0,0,0.1", "1,0,0.1", "2,1,0.05", "3,1,0.05", "4,2,0.025"), csv.lines().toList());
+        assertThrows(IllegalArgumentException.class, () -> MetricsCsv.learningRates(new double[1], 0));
+    }
+
+    @Test
+    void combinedPrefixesTheVariant() {
+        String csv = MetricsCsv.combined(List.of("a", "b"), List.of(List.of(E0), List.of(E0, E1)));
+        List<String> lines = csv.lines().toList();
+        assertEquals("variant," + MetricsCsv.METRICS_HEADER, lines.get(0));
+        assertEquals(4, lines.size());
+        assertTrue(lines.get(1).startsWith("a,0,19,"));
+        assertTrue(lines.get(3).startsWith("b,1,39,"));
+    }
+
+    @Test
+    void tablesShowEveryVariantSideBySide() {
+        String t = EpochTable.compare(List.of("constant", "step"), List.of(List.of(E0, E1), List.of(E0)));
+        List<String> lines = t.lines().toList();
+        assertEquals(4, lines.size(), t);
+        assertTrue(lines.get(0).contains("constant") && lines.get(0).contains("step"));
+        assertTrue(lines.get(2).matches("\\s+0 \\|\\s+1\\.09861\\s+0\\.3430\\s+-\\s+-\\s+0\\.01 \\|\\s+1\\.09861.*"), lines.get(2));
+        assertTrue(lines.get(3).trim().endsWith("|"), "a variant that ran fewer epochs leaves blank cells: " + lines.get(3));
+        assertEquals("0.004096", EpochTable.significant(0.01 * Math.pow(0.8, 4)));
+        assertEquals("1e-07", EpochTable.significant(1e-7));
+        assertEquals("3.16228e-05", EpochTable.significant(Math.sqrt(1e-9)));
+        assertEquals("0.01", EpochTable.significant(0.01));
+    }
+}
