@@ -32,11 +32,13 @@ final class BenchCommand extends KilnCommand {
             description = "seed, mnist-mlp, wide or all (default: ${DEFAULT-VALUE}).")
     String workload;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", order = 2, description = "Untimed epochs first (default: ${DEFAULT-VALUE}).")
-    int warmup;
+    @Option(names = "--warmup", paramLabel = "N", order = 2,
+            description = "Untimed epochs first (default: 20 for seed, whose epoch is 20 steps, so the JIT has compiled the step; 1 for the others).")
+    Integer warmup;
 
-    @Option(names = "--epochs", paramLabel = "N", defaultValue = "3", order = 3, description = "Timed epochs (default: ${DEFAULT-VALUE}).")
-    int epochs;
+    @Option(names = "--epochs", paramLabel = "N", order = 3,
+            description = "Timed epochs (default: 200 for seed, about a second of work; 1 for the others, as the PyTorch side).")
+    Integer epochs;
 
     @Option(names = "--rows", paramLabel = "N", order = 4, description = "Training rows instead of the workload's (a quicker run).")
     Integer rows;
@@ -51,8 +53,8 @@ final class BenchCommand extends KilnCommand {
 
     @Override
     protected int run() {
-        if (warmup < 0) throw CliException.usage("--warmup: must be >= 0, got " + warmup);
-        if (epochs < 1) throw CliException.usage("--epochs: must be >= 1, got " + epochs);
+        if (warmup != null && warmup < 0) throw CliException.usage("--warmup: must be >= 0, got " + warmup);
+        if (epochs != null && epochs < 1) throw CliException.usage("--epochs: must be >= 1, got " + epochs);
         List<Bench.Workload> ws = new ArrayList<>();
         if (workload.strip().equalsIgnoreCase("all")) ws.addAll(Bench.workloads());
         else {
@@ -76,13 +78,18 @@ final class BenchCommand extends KilnCommand {
         List<Bench.Result> results = new ArrayList<>();
         try (Backend backend = openBackend(backendChoice.name(), backendChoice.index(), "--backend", json)) {
             if (!json) {
-                out().println("kiln bench on " + backend.name() + " (" + backend.device() + "), " + warmup + " warm-up + " + epochs + " timed epochs");
+                out().println("kiln bench on " + backend.name() + " (" + backend.device() + ")");
                 out().println(String.format(Locale.ROOT, "%-10s %-20s %6s %12s %10s %10s %10s %10s", "workload", "shape", "batch",
                         "samples/s", "ms/step", "GFLOP/s", "heap MiB", "RSS MiB"));
                 out().flush();
             }
             for (Bench.Workload w : ws) {
-                Bench.Result r = Bench.run(backend, w, warmup, epochs, seed);
+                // A 20-step seed epoch is over before the JIT has compiled the step: time it the way the PyTorch
+                // side does (20 warm-up epochs, then many), the bigger workloads one epoch after one warm-up.
+                boolean tiny = w.rows() / w.batch() < 100;
+                int warm = warmup != null ? warmup : tiny ? 20 : 1;
+                int timedEpochs = epochs != null ? epochs : tiny ? 200 : 1;
+                Bench.Result r = Bench.run(backend, w, warm, timedEpochs, seed);
                 results.add(r);
                 if (!json) {
                     out().println(String.format(Locale.ROOT, "%-10s %-20s %6d %12.0f %10.3f %10.2f %10d %10s", r.workload(), r.shape(),
