@@ -16,7 +16,7 @@ import java.util.List;
  * Reads a CSV file of numbers into a {@link Dataset}. Options (all optional):
  * <ul>
  *   <li>header: auto-detected by default (the first line is a header when any of its cells is not a
- *       number); scikit-learn's own header form {@code n_rows,n_features,class names...} (as in its iris.csv)
+ *       number, NaN, an infinity or empty); scikit-learn's own header form {@code n_rows,n_features,class names...} (as in its iris.csv)
  *       is recognised: it names the classes, and the row count is checked;</li>
  *   <li>label column: by name (needs a header) or by 0-based index, negative counting from the end;
  *       default the last column (the last k columns for one-hot labels);</li>
@@ -24,7 +24,10 @@ import java.util.List;
  *       given), one-hot columns, or plain values (regression).</li>
  * </ul>
  * Every other column is a feature. Blank lines are skipped. Every error is one line naming the file and,
- * where there is one, the line: ragged row, non-numeric cell, missing label column, empty data.
+ * where there is one, the line: ragged row, non-numeric cell, missing label column, empty data. A NaN or
+ * infinite value ({@code NaN}, {@code Inf}, {@code -Infinity}, or a number past float range) is rejected with
+ * its file:line:column, or, with {@link NanPolicy#DROP}, its row is dropped and {@link #dropNote()} says how
+ * many were.
  *
  * <pre>{@code Dataset d = new CsvReader().labelColumn("species").read(Path.of("iris.csv"));}</pre>
  */
@@ -56,6 +59,9 @@ public final class CsvReader {
     private int oneHotColumns = 0;
     private int classes = 0;
     private char delimiter = ',';
+    private NanPolicy nanPolicy = NanPolicy.REJECT;
+    private int dropped;
+    private String dropNote;
 
     /** A reader with the defaults: header auto-detected, integer class labels in the last column. */
     public CsvReader() {}
@@ -93,6 +99,21 @@ public final class CsvReader {
         return this;
     }
 
+    /** What to do with NaN and infinite values (default {@link NanPolicy#REJECT}). */
+    public CsvReader nanPolicy(NanPolicy p) {
+        nanPolicy = p == null ? NanPolicy.REJECT : p;
+        return this;
+    }
+
+    /** Rows the last read dropped for NaN or infinite values ({@link NanPolicy#DROP}). */
+    public int droppedRows() { return dropped; }
+
+    /**
+     * One line about the rows the last read dropped, e.g. {@code train.csv: dropped 3 of 1000 rows holding NaN
+     * or infinite values (lines 4, 9, 12)}, or null when none were.
+     */
+    public String dropNote() { return dropNote; }
+
     /** The cell separator (default ','). */
     public CsvReader delimiter(char d) { delimiter = d; return this; }
 
@@ -109,6 +130,8 @@ public final class CsvReader {
 
     /** Reads CSV text; {@code name} is used in messages and as the dataset's name. */
     public Dataset read(String name, Reader in) {
+        dropped = 0;
+        dropNote = null;
         try {
             return new Parse(name).run(in instanceof BufferedReader b ? b : new BufferedReader(in));
         } catch (IOException e) {
@@ -124,6 +147,7 @@ public final class CsvReader {
         int width = -1, widthLine, labelStart, labelCount;
         float[] x = new float[1024], y = new float[256];
         int xn, yn, rows, maxClass = -1;
+        final List<Integer> droppedLines = new ArrayList<>();
 
         Parse(String name) { this.name = name; }
 
@@ -147,13 +171,24 @@ public final class CsvReader {
                     throw error(lineNo, "ragged row: " + cells.length + " cells, expected " + width + " (as on line " + widthLine + ")");
                 row(cells, lineNo);
             }
+            if (!droppedLines.isEmpty()) {
+                dropped = droppedLines.size();
+                List<String> lines = new ArrayList<>();
+                for (int i = 0; i < Math.min(10, dropped); i++) lines.add(Integer.toString(droppedLines.get(i)));
+                dropNote = name + ": dropped " + dropped + " of " + (rows + dropped) + " rows holding NaN or infinite values (line"
+                        + (dropped == 1 ? " " : "s ") + String.join(", ", lines) + (dropped > 10 ? ", ..." : "") + ")";
+                if (rows == 0)
+                    throw new IllegalArgumentException(name + ": no data rows left after dropping " + dropped
+                            + " rows holding NaN or infinite values");
+            }
             if (rows == 0) throw new IllegalArgumentException(name + ": no data rows");
             return finish();
         }
 
         boolean isHeader(String[] cells) {
+            // a data row may hold NaN, Inf or an empty cell (each an error, or dropped, later); only a name makes a header
             boolean numeric = true;
-            for (String c : cells) numeric &= isNumber(c);
+            for (String c : cells) numeric &= isNumber(c) || isNonFinite(c) || c.isEmpty();
             boolean h = switch (header) {
                 case PRESENT -> true;
                 case ABSENT -> false;
@@ -204,6 +239,18 @@ public final class CsvReader {
         void row(String[] cells, int lineNo) {
             int features = width - labelCount;
             ensure(features, labels == Labels.CLASS ? 1 : labelCount);
+            int xn0 = xn, yn0 = yn;
+            try {
+                values(cells, lineNo);
+            } catch (NonFinite e) {
+                if (nanPolicy == NanPolicy.REJECT) throw e.error;
+                xn = xn0;
+                yn = yn0;
+                droppedLines.add(lineNo);
+            }
+        }
+
+        void values(String[] cells, int lineNo) {
             for (int c = 0; c < width; c++) {
                 if (c >= labelStart && c < labelStart + labelCount) continue;
                 x[xn++] = number(cells[c], c, lineNo);
@@ -273,9 +320,16 @@ public final class CsvReader {
 
         float number(String cell, int col, int lineNo) {
             if (cell.isEmpty()) throw error(lineNo, "empty cell in " + column(col));
-            if (!isNumber(cell)) throw error(lineNo, "non-numeric cell '" + cell + "' in " + column(col));
+            if (!isNumber(cell)) {
+                if (isNonFinite(cell))
+                    throw new NonFinite(error(lineNo, "non-numeric cell '" + cell + "' in " + column(col) + " (" + name + ":" + lineNo
+                            + ":" + (col + 1) + "): NaN and infinite values are rejected; --nan-policy drop drops such rows"));
+                throw error(lineNo, "non-numeric cell '" + cell + "' in " + column(col));
+            }
             float v = Float.parseFloat(cell);
-            if (!Float.isFinite(v)) throw error(lineNo, "cell '" + cell + "' in " + column(col) + " is out of float range");
+            if (!Float.isFinite(v))
+                throw new NonFinite(error(lineNo, "cell '" + cell + "' in " + column(col) + " is out of float range (" + name + ":"
+                        + lineNo + ":" + (col + 1) + "): infinite values are rejected; --nan-policy drop drops such rows"));
             return v;
         }
 
@@ -302,6 +356,23 @@ public final class CsvReader {
             }
             return cells.toArray(new String[0]);
         }
+    }
+
+    /** A cell that holds a NaN or infinite value: the reader fails or drops its row, as the policy says. */
+    private static final class NonFinite extends RuntimeException {
+        final IllegalArgumentException error;
+
+        NonFinite(IllegalArgumentException error) {
+            super(error.getMessage(), null, false, false);
+            this.error = error;
+        }
+    }
+
+    /** NaN or an infinity as programs write them: nan, inf, infinity, with an optional sign, any case. */
+    static boolean isNonFinite(String s) {
+        String t = s.toLowerCase(java.util.Locale.ROOT);
+        if (t.startsWith("+") || t.startsWith("-")) t = t.substring(1);
+        return t.equals("nan") || t.equals("inf") || t.equals("infinity");
     }
 
     /** A decimal number as CSV files write them: digits, one optional sign, point and exponent; no NaN/Inf/hex. */

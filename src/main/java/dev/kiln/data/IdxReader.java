@@ -40,13 +40,22 @@ public final class IdxReader {
         if (img.dims[0] != lab.dims[0])
             throw new IllegalArgumentException(images + " holds " + img.dims[0] + " images but " + labels + " holds "
                     + lab.dims[0] + " labels");
-        int n = img.dims[0], cols = img.data.length / Math.max(1, n);
+        int n = img.dims[0];
+        if (n == 0) throw new IllegalArgumentException(images + ": holds no images (the first dimension is 0): empty data");
+        int cols = img.data.length / n;
+        if (cols == 0) throw new IllegalArgumentException(images + ": each image has 0 pixels (a dimension is 0)");
         float[] x = new float[img.data.length];
         for (int i = 0; i < x.length; i++) x[i] = (img.data[i] & 0xff) / 255f;
-        int max = 0;
-        for (byte b : lab.data) max = Math.max(max, b & 0xff);
+        int max = 0, at = 0;
+        for (int i = 0; i < lab.data.length; i++) {
+            if ((lab.data[i] & 0xff) > max) {
+                max = lab.data[i] & 0xff;
+                at = i;
+            }
+        }
         int k = classes > 0 ? classes : max + 1;
-        if (max >= k) throw new IllegalArgumentException(labels + ": label " + max + " is not below the " + k + " classes");
+        if (max >= k)
+            throw new IllegalArgumentException(labels + ": item " + at + " has label " + max + ", which is not below the " + k + " classes");
         float[] y = new float[n * k];
         for (int r = 0; r < n; r++) y[r * k + (lab.data[r] & 0xff)] = 1f;
         String name = images.getFileName() + "+" + labels.getFileName();
@@ -83,7 +92,8 @@ public final class IdxReader {
         int ndims = head[3] & 0xff;
         String expected = minDims == 1 ? "0x00000801 (labels)" : "0x00000803 (images)";
         if (head[0] != 0 || head[1] != 0 || ndims == 0)
-            throw new IllegalArgumentException(name + ": not an IDX file: magic 0x" + hex(magic) + ", expected " + expected);
+            throw new IllegalArgumentException(name + ": not an IDX file: magic 0x" + hex(magic) + ", expected " + expected
+                    + FileKinds.hint(head));
         if ((head[2] & 0xff) != UBYTE)
             throw new IllegalArgumentException(name + ": IDX type 0x" + Integer.toHexString(head[2] & 0xff)
                     + " is not supported (only unsigned bytes, 0x08): magic 0x" + hex(magic) + ", expected " + expected);
@@ -99,6 +109,9 @@ public final class IdxReader {
                     | ((dimBytes[4 * i + 2] & 0xff) << 8) | (dimBytes[4 * i + 3] & 0xff);
             if (dims[i] < 0) throw new IllegalArgumentException(name + ": dimension " + i + " is negative (" + dims[i] + ")");
             total *= dims[i];
+            if (total > Integer.MAX_VALUE)   // checked per factor, so the product cannot wrap around
+                throw new IllegalArgumentException(name + ": the header declares " + shape(java.util.Arrays.copyOf(dims, i + 1))
+                        + "... = more than " + Integer.MAX_VALUE + " bytes of data, more than Kiln reads into one array");
         }
         if (total > Integer.MAX_VALUE - 8)
             throw new IllegalArgumentException(name + ": " + total + " bytes of data is more than Kiln reads into one array");

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -74,8 +73,11 @@ public final class Safetensors {
             // a new name beside the target (same file system, so the rename is atomic); CREATE_NEW with the
             // default permissions (createTempFile would make the weights readable by their owner only)
             tmp = dir.resolve("." + file.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
-            try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                out.write(bytes);
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE)) {
+                ByteBuffer buf = ByteBuffer.wrap(bytes);
+                while (buf.hasRemaining()) ch.write(buf);
+                ch.force(true);    // the bytes reach the disk before the rename makes them visible
             }
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -148,16 +150,19 @@ public final class Safetensors {
 
     /** Decodes the bytes of a file; {@code name} is used in messages. */
     public static Contents decode(String name, byte[] bytes) {
+        String kind = dev.kiln.data.FileKinds.hint(java.util.Arrays.copyOf(bytes, Math.min(bytes.length, 512)));
         if (bytes.length < 8)
-            throw new IllegalArgumentException(name + ": not a safetensors file: " + bytes.length + " bytes, shorter than the 8-byte header length");
+            throw new IllegalArgumentException(name + ": not a safetensors file: " + bytes.length + " bytes, shorter than the 8-byte header length"
+                    + kind);
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         long n = b.getLong(0);
         if (n < 2 || n > MAX_HEADER)
-            throw new IllegalArgumentException(name + ": not a safetensors file: header length " + Long.toUnsignedString(n) + " is implausible");
+            throw new IllegalArgumentException(name + ": not a safetensors file: header length " + Long.toUnsignedString(n) + " is implausible"
+                    + kind);
         if (8 + n > bytes.length)
             throw new IllegalArgumentException(name + ": truncated: header of " + n + " bytes but the file has only " + (bytes.length - 8) + " after the length");
         if (bytes[8] != '{')
-            throw new IllegalArgumentException(name + ": not a safetensors file: the header does not start with '{'");
+            throw new IllegalArgumentException(name + ": not a safetensors file: the header does not start with '{'" + kind);
         JsonNode header;
         try {
             header = JSON.readTree(new String(bytes, 8, (int) n, StandardCharsets.UTF_8));
@@ -173,6 +178,8 @@ public final class Safetensors {
             Map.Entry<String, JsonNode> e = it.next();
             String key = e.getKey();
             JsonNode v = e.getValue();
+            if (!v.isObject())
+                throw new IllegalArgumentException(name + ": entry " + key + " of the header is not an object");
             if (key.equals("__metadata__")) {
                 if (!v.isObject()) throw new IllegalArgumentException(name + ": __metadata__ is not an object");
                 v.fields().forEachRemaining(m -> meta.put(m.getKey(), m.getValue().asText()));
@@ -189,10 +196,17 @@ public final class Safetensors {
             long count = 1;
             for (int i = 0; i < shape.length; i++) {
                 long d = shapeNode.get(i).asLong(-1);
-                if (d < 0 || d > Integer.MAX_VALUE) throw new IllegalArgumentException(name + ": tensor " + key + " has a bad dimension " + shapeNode.get(i));
+                if (!shapeNode.get(i).isIntegralNumber() || d < 0 || d > Integer.MAX_VALUE)
+                    throw new IllegalArgumentException(name + ": tensor " + key + " has a bad dimension " + shapeNode.get(i));
                 shape[i] = (int) d;
                 count *= d;
+                // checked per factor (each < 2^31), so the product never wraps around
+                if (count > Integer.MAX_VALUE - 8)
+                    throw new IllegalArgumentException(name + ": tensor " + key + " of shape " + shapeNode
+                            + " has more elements than Kiln reads into one array");
             }
+            if (!offs.get(0).isIntegralNumber() || !offs.get(1).isIntegralNumber())
+                throw new IllegalArgumentException(name + ": tensor " + key + " has data_offsets " + offs + " that are not whole numbers");
             long begin = offs.get(0).asLong(-1), end = offs.get(1).asLong(-1);
             if (begin < 0 || end < begin || end - begin != 4 * count)
                 throw new IllegalArgumentException(name + ": tensor " + key + " has data_offsets [" + begin + ", " + end

@@ -12,6 +12,7 @@ import java.util.Optional;
  */
 public final class History {
     private final List<EpochResult> epochs = new ArrayList<>();
+    private final List<TrainingEvent> events = new ArrayList<>();
     private double[] stepLr = new double[0];
     private long steps;
     private String stopReason;
@@ -26,6 +27,26 @@ public final class History {
         this.steps = stepLr.length;
         this.stopReason = stopReason;
     }
+
+    /** A history rebuilt from saved parts, with the divergence guard's events. */
+    public History(List<EpochResult> epochs, double[] stepLr, List<TrainingEvent> events, String stopReason) {
+        this(epochs, stepLr, stopReason);
+        this.events.addAll(events);
+    }
+
+    /** An independent copy (the learning rates of the steps recorded so far, the epochs, the events). */
+    public History copy() {
+        return new History(epochs, stepLearningRates(), events, stopReason);
+    }
+
+    /**
+     * What the divergence guard did, in order: skipped non-finite steps, rollbacks (with the step gone back
+     * to and the learning-rate multiplier from then on), a stop.
+     */
+    public List<TrainingEvent> events() { return List.copyOf(events); }
+
+    /** Rollbacks so far. */
+    public long rollbacks() { return events.stream().filter(e -> e.kind() == TrainingEvent.Kind.ROLLBACK).count(); }
 
     /** The finished epochs, in order. */
     public List<EpochResult> epochs() { return List.copyOf(epochs); }
@@ -73,6 +94,14 @@ public final class History {
 
     void add(EpochResult r) { epochs.add(r); }
 
+    void event(TrainingEvent e) { events.add(e); }
+
+    /** Forgets epochs after the first {@code epochCount} and steps from {@code stepCount} on (a rollback). */
+    void truncate(int epochCount, long stepCount) {
+        while (epochs.size() > epochCount) epochs.remove(epochs.size() - 1);
+        steps = Math.min(steps, stepCount);
+    }
+
     void stopped(String reason) { stopReason = reason; }
 
     /** A plain-text table, one line per epoch. */
@@ -82,6 +111,7 @@ public final class History {
         for (EpochResult r : epochs)
             s.append(String.format("%5d %5d %9.3g %9.5f %9.4f %9.5f %9.4f %9.3f%n", r.epoch(), r.lastStep(), r.lr(), r.loss(),
                     r.accuracy(), r.valLoss(), r.valAccuracy(), r.seconds()));
+        for (TrainingEvent e : events) s.append(e.describe()).append('\n');
         if (stopReason != null) s.append("stopped: ").append(stopReason).append('\n');
         return s.toString();
     }

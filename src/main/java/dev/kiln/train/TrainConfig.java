@@ -12,7 +12,7 @@ import java.util.function.Function;
  * How to train: epochs, batch size, seed, shuffling, validation, optimizer, learning-rate schedule,
  * gradient clipping, the non-finite guard and callbacks. Build with {@link #builder()}; every field has a
  * default (10 epochs, batch 32, seed 0, shuffled, no validation split, SGD lr 0.01, constant schedule, no
- * clipping, guard STOP, evaluation batch = batch size).
+ * clipping, guard STOP with rollback factor 0.5 and at most 5 rollbacks, evaluation batch = batch size).
  *
  * <p>The schedule is a function of the {@link RunPlan} (steps per epoch and total steps), which is only
  * known once the training set is: a schedule written in epochs or fractions of the run binds there. The
@@ -30,11 +30,13 @@ import java.util.function.Function;
  * @param guard           what to do with non-finite steps
  * @param evalBatchSize   rows per forward pass when evaluating or predicting
  * @param callbacks       hooks, called in order
+ * @param rollbackFactor  with {@link NonFiniteGuard#ROLLBACK}: the learning-rate multiplier of each rollback, in (0, 1)
+ * @param maxRollbacks    with {@link NonFiniteGuard#ROLLBACK}: rollbacks allowed before the run stops (>= 1)
  */
 public record TrainConfig(int epochs, int batchSize, long seed, boolean shuffle, double validationSplit,
                           Optimizer optimizer, Function<RunPlan, BoundSchedule> schedule,
                           float clipNorm, float clipValue, NonFiniteGuard guard, int evalBatchSize,
-                          List<Callback> callbacks) {
+                          List<Callback> callbacks, double rollbackFactor, int maxRollbacks) {
 
     public TrainConfig {
         if (epochs < 0) throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
@@ -48,7 +50,19 @@ public record TrainConfig(int epochs, int batchSize, long seed, boolean shuffle,
         if (guard == null) throw new IllegalArgumentException("guard is null");
         if (evalBatchSize < 1) throw new IllegalArgumentException("evaluation batch size must be >= 1, got " + evalBatchSize);
         callbacks = List.copyOf(callbacks);
+        new DivergencePolicy(guard, rollbackFactor, maxRollbacks);    // checks the rollback settings
     }
+
+    /** The configuration with the default rollback settings (the record's form before rollbacks existed). */
+    public TrainConfig(int epochs, int batchSize, long seed, boolean shuffle, double validationSplit,
+                       Optimizer optimizer, Function<RunPlan, BoundSchedule> schedule,
+                       float clipNorm, float clipValue, NonFiniteGuard guard, int evalBatchSize, List<Callback> callbacks) {
+        this(epochs, batchSize, seed, shuffle, validationSplit, optimizer, schedule, clipNorm, clipValue, guard, evalBatchSize,
+                callbacks, DivergencePolicy.DEFAULT_FACTOR, DivergencePolicy.DEFAULT_MAX_ROLLBACKS);
+    }
+
+    /** The guard with its rollback settings ({@code --on-divergence}). */
+    public DivergencePolicy divergence() { return new DivergencePolicy(guard, rollbackFactor, maxRollbacks); }
 
     /** A builder with the defaults. */
     public static Builder builder() { return new Builder(); }
@@ -68,6 +82,8 @@ public record TrainConfig(int epochs, int batchSize, long seed, boolean shuffle,
         b.guard = guard;
         b.evalBatchSize = evalBatchSize;
         b.callbacks.addAll(callbacks);
+        b.rollbackFactor = rollbackFactor;
+        b.maxRollbacks = maxRollbacks;
         return b;
     }
 
@@ -84,6 +100,8 @@ public record TrainConfig(int epochs, int batchSize, long seed, boolean shuffle,
         private Function<RunPlan, BoundSchedule> schedule = plan -> constant();
         private float clipNorm = 0, clipValue = 0;
         private NonFiniteGuard guard = NonFiniteGuard.STOP;
+        private double rollbackFactor = DivergencePolicy.DEFAULT_FACTOR;
+        private int maxRollbacks = DivergencePolicy.DEFAULT_MAX_ROLLBACKS;
         private final List<Callback> callbacks = new ArrayList<>();
 
         Builder() {}
@@ -110,6 +128,13 @@ public record TrainConfig(int epochs, int batchSize, long seed, boolean shuffle,
         public Builder clipValue(float max) { clipValue = max; return this; }
         /** What to do with NaN/Inf steps (default STOP). */
         public Builder guard(NonFiniteGuard g) { guard = g; return this; }
+        /** The guard with its rollback settings, e.g. {@code DivergencePolicy.parse("rollback:0.5")}. */
+        public Builder divergence(DivergencePolicy p) {
+            guard = p.guard();
+            rollbackFactor = p.factor();
+            maxRollbacks = p.maxRollbacks();
+            return this;
+        }
         /** Rows per forward pass in evaluation and prediction (default: the batch size). */
         public Builder evalBatchSize(int n) { evalBatchSize = n; return this; }
         /** Adds a callback. */
@@ -120,7 +145,7 @@ public record TrainConfig(int epochs, int batchSize, long seed, boolean shuffle,
         /** The configuration; throws IllegalArgumentException naming a bad value. */
         public TrainConfig build() {
             return new TrainConfig(epochs, batchSize, seed, shuffle, validationSplit, optimizer, schedule, clipNorm, clipValue,
-                    guard, evalBatchSize < 0 ? batchSize : evalBatchSize, callbacks);
+                    guard, evalBatchSize < 0 ? batchSize : evalBatchSize, callbacks, rollbackFactor, maxRollbacks);
         }
     }
 }

@@ -31,8 +31,16 @@ import java.util.OptionalDouble;
  * device stats slots and are read once per epoch. Nothing in the step loop allocates or waits for the device.
  *
  * <p>The resumable state is explicit ({@link #state()}, {@link #restore}, {@link #parameters()},
- * {@link #optimizerState()}): restoring it into a fresh trainer and calling {@link #fit} again continues
- * bit-identically, from an epoch boundary or from the middle of an epoch.
+ * {@link #optimizerState()}, all of it in {@link #snapshot()}): restoring it into a fresh trainer and calling
+ * {@link #fit} again continues bit-identically, from an epoch boundary or from the middle of an epoch.
+ * {@link #checkpointing} writes snapshots to disk every N steps or epochs, and {@link #resume(Path, boolean)}
+ * continues from one; {@link #requestStop} (a signal handler) ends a run after the current step with a
+ * checkpoint there.
+ *
+ * <p>Divergence ({@link DivergencePolicy}): the update kernel skips a step whose loss or gradient is not
+ * finite and counts it on the device; the host reads the count at log intervals, checkpoints and epoch
+ * ends (never per step) and then stops, logs the skips, or rolls back to a device-side snapshot of the last
+ * good state with a lower learning rate.
  *
  * <pre>{@code
  * try (Backend backend = Backends.open("cpu", -1, System.err);
@@ -54,17 +62,34 @@ public final class Trainer implements AutoCloseable {
     private final long dropoutSeed;
     private final Callback[] callbacks;
     private final Context ctx = new Context();
+    private final NonFiniteGuard guard;
+    private final OptimizerHost host;
 
     private History history = new History();
     private long step, dropoutCounter;
     private int epoch, stepInEpoch;
     private int expectedTrainRows = -1, trainRows = -1;
-    private long skippedKnown;
+    private long skippedKnown, windowStart;
     private Map<String, Object> pendingScheduleState;
     private BoundSchedule schedule;
     private RunPlan plan;
+    private DataShape dataShape, expectedData;
     private String stopReason;
     private DeviceBuffer snapshot;
+
+    // divergence policy, checkpoints, interruption
+    private double lrScale = 1.0;
+    private int rollbacks;
+    private RollbackPoint rollbackPoint;
+    private Interval checkpointEvery;
+    private CheckpointSink sink;
+    private Path lastCheckpoint;
+    private long lastCheckpointStep = -1;
+    private volatile String stopSignal;
+    private Interruption interruption;
+    private boolean primePending;
+    private Double expectedMuProduct;
+    private String checkScheduleOnFit;
 
     /**
      * A trainer for {@code model} on {@code backend}, with parameters initialised from {@code config.seed()}.
@@ -95,6 +120,8 @@ public final class Trainer implements AutoCloseable {
         this.config = config;
         this.optimizer = config.optimizer();
         this.rule = optimizer.rule();
+        this.guard = config.guard();
+        this.host = new OptimizerHost(optimizer);
         this.dropoutSeed = Seeds.derive(config.seed(), Seeds.DROPOUT, 0);
         this.callbacks = config.callbacks().toArray(new Callback[0]);
         this.net = new DeviceNetwork(backend, model, Math.max(config.batchSize(), config.evalBatchSize()), rule.stateCount());
@@ -123,6 +150,40 @@ public final class Trainer implements AutoCloseable {
     /** The history of every {@link #fit} so far (one history across resumed calls). */
     public History history() { return history; }
 
+    // ---- checkpoints, interruption --------------------------------------------------------------
+
+    /**
+     * Writes a checkpoint to {@code sink} every {@code every} steps or epochs during {@link #fit} and when the
+     * run ends (unless its last step was just written), and, with or without an interval, when a stop is
+     * {@linkplain #requestStop requested}. Before each write the trainer reads the device's skip counter, so a
+     * checkpoint never holds a state after non-finite steps the guard has not dealt with. A null sink turns
+     * checkpointing off; a null interval writes only on a stop request.
+     */
+    public void checkpointing(Interval every, CheckpointSink sink) {
+        this.checkpointEvery = sink == null ? null : every;
+        this.sink = sink;
+    }
+
+    /** The last checkpoint this trainer wrote, or null. */
+    public Path lastCheckpoint() { return lastCheckpoint; }
+
+    /**
+     * Asks a running {@link #fit} to stop after the step in progress, write a checkpoint there (if
+     * {@linkplain #checkpointing checkpointing} is on) and return; {@link #interruption()} then says where.
+     * Safe to call from any thread (a signal handler).
+     *
+     * @param signal the cause, e.g. "INT" or "TERM"
+     */
+    public void requestStop(String signal) {
+        stopSignal = signal == null ? "STOP" : signal;
+    }
+
+    /** Where the last {@link #fit} stopped on {@link #requestStop}, if it did. */
+    public java.util.Optional<Interruption> interruption() { return java.util.Optional.ofNullable(interruption); }
+
+    /** The learning-rate multiplier that rollbacks have left (1 without rollbacks). */
+    public double lrScale() { return lrScale; }
+
     // ---- training ---------------------------------------------------------------------------------
 
     /** Trains on {@code train}, validating on {@code config.validationSplit()} of it if that is set. */
@@ -131,10 +192,13 @@ public final class Trainer implements AutoCloseable {
     /**
      * Trains until {@code config.epochs()} epochs are done (counting epochs done before a {@link #restore}),
      * validating on {@code validation} after every epoch (null: the configured validation split, or none).
-     * Returns the history; a callback or early stopping may end the run first ({@link History#stopReason()}).
+     * Returns the history; a callback, early stopping or {@link #requestStop} may end the run first
+     * ({@link History#stopReason()}).
      *
-     * @throws DivergenceException   when the {@link NonFiniteGuard#STOP} guard saw a NaN/Inf loss or gradient
-     * @throws IllegalArgumentException when the data do not fit the model or the batch size
+     * @throws DivergenceException      when the {@link NonFiniteGuard#STOP} guard saw a NaN/Inf loss or gradient,
+     *                                  or {@link NonFiniteGuard#ROLLBACK} ran out of rollbacks
+     * @throws IllegalArgumentException when the data do not fit the model, the batch size or a resumed checkpoint
+     * @throws dev.kiln.backend.BackendException when the device fails; the message names the step and the last checkpoint
      */
     public History fit(Dataset train, Dataset validation) {
         Dataset tr = train, val = validation;
@@ -148,20 +212,41 @@ public final class Trainer implements AutoCloseable {
         int n = tr.rows(), batch = config.batchSize();
         if (batch > n)
             throw new IllegalArgumentException("batch size " + batch + " is larger than the " + n + " training rows of " + tr.name());
+        DataShape shape = DataShape.of(tr);
+        if (expectedData != null && !expectedData.sameShape(shape))
+            throw new IllegalArgumentException("the checkpoint was taken on " + expectedData.name() + " (" + expectedData.describe()
+                    + "), but " + tr.name() + " is " + shape.describe() + ": resume on the same data");
         if (expectedTrainRows >= 0 && expectedTrainRows != n)
             throw new IllegalArgumentException("the restored state was taken on " + expectedTrainRows + " training rows, but "
                     + tr.name() + " has " + n);
         trainRows = n;
+        dataShape = shape;
         plan = RunPlan.of(n, batch, config.epochs());
-        schedule = config.schedule().apply(plan);
+        BoundSchedule bound = config.schedule().apply(plan);
+        if (checkScheduleOnFit != null && !checkScheduleOnFit.equals(bound.spec()))
+            throw new IllegalArgumentException("the checkpoint's schedule '" + checkScheduleOnFit + "' differs from this run's '"
+                    + bound.spec() + "': resume with the same schedule, or pass --replan to switch");
+        checkScheduleOnFit = null;
+        schedule = bound;
         if (pendingScheduleState != null) {
             schedule.restore(pendingScheduleState);
             pendingScheduleState = null;
         }
+        if (primePending) {
+            double replayed = host.prime(schedule, step);
+            if (expectedMuProduct != null && replayed != expectedMuProduct)
+                throw new IllegalArgumentException("the checkpoint's NAdam mu_product " + expectedMuProduct + " differs from "
+                        + replayed + " replayed with this schedule's momentum: the momentum schedule changed");
+            primePending = false;
+            expectedMuProduct = null;
+        }
         history.reserveSteps(plan.totalSteps());
+        history.stopped(null);
         stopReason = null;
+        interruption = null;
+        windowStart = step;
         boolean classification = tr.isClassification();
-        boolean guarded = config.guard() != NonFiniteGuard.OFF;
+        boolean guarded = guard != NonFiniteGuard.OFF;
         boolean gradSq = guarded || config.clipNorm() > 0;
         int[] order = new int[n];
         int[] logEvery = new int[callbacks.length];
@@ -174,62 +259,87 @@ public final class Trainer implements AutoCloseable {
              DeviceBuffer idx = backend.allocInt(n);
              DeviceData vdata = val == null ? null : new DeviceData(backend, val)) {
             for (Callback c : callbacks) c.onTrainBegin(ctx);
-            while (epoch < config.epochs() && stopReason == null) {
-                if (stepInEpoch == 0) {
-                    backend.fill(net.stats, Stats.LOSS_SUM, 2, 0f);      // LOSS_SUM and CORRECT
-                    backend.fill(net.stats, Stats.ROWS, 1, 0f);
-                }
-                long skippedAtEpochStart = skippedKnown, windowStart = step;
-                if (config.shuffle()) Shuffle.permutation(config.seed(), epoch, order);
-                else Shuffle.identity(order);
-                backend.uploadInt(order, 0, idx, 0, n);
-                if (anyLogging(logEvery)) {
-                    backend.download(net.stats, 0, statsHost, 0, Stats.SIZE);
-                    for (float[] base : logBase) System.arraycopy(statsHost, 0, base, 0, Stats.SIZE);
-                }
-                long t0 = System.nanoTime();
-                int pos = stepInEpoch * batch;
-                while (pos < n && stopReason == null) {
-                    int rows = Math.min(batch, n - pos);
-                    double lr = trainStep(data, idx, pos, rows, classification, guarded, gradSq);
-                    pos += rows;
-                    long done = step - 1;
-                    for (Callback c : callbacks) c.onStep(done, lr, ctx);
-                    if (anyDue(logEvery)) {
+            try {
+                if (guard == NonFiniteGuard.ROLLBACK) takeRollbackPoint();
+                epochs:
+                while (epoch < config.epochs() && stopReason == null) {
+                    if (stepInEpoch == 0) {
+                        backend.fill(net.stats, Stats.LOSS_SUM, 2, 0f);      // LOSS_SUM and CORRECT
+                        backend.fill(net.stats, Stats.ROWS, 1, 0f);
+                    }
+                    long skippedAtEpochStart = skippedKnown;
+                    if (config.shuffle()) Shuffle.permutation(config.seed(), epoch, order);
+                    else Shuffle.identity(order);
+                    backend.uploadInt(order, 0, idx, 0, n);
+                    if (anyLogging(logEvery)) {
                         backend.download(net.stats, 0, statsHost, 0, Stats.SIZE);
-                        for (int i = 0; i < callbacks.length; i++) {
-                            if (logEvery[i] == 0 || step % logEvery[i] != 0) continue;
-                            float[] base = logBase[i];
-                            double r = statsHost[Stats.ROWS] - base[Stats.ROWS];
-                            double loss = (statsHost[Stats.LOSS_SUM] - base[Stats.LOSS_SUM]) / r;
-                            double acc = classification ? (statsHost[Stats.CORRECT] - base[Stats.CORRECT]) / r : Double.NaN;
-                            System.arraycopy(statsHost, 0, base, 0, Stats.SIZE);
-                            callbacks[i].onLog(new StepLog(done, epoch, loss, acc, lr), ctx);
+                        for (float[] base : logBase) System.arraycopy(statsHost, 0, base, 0, Stats.SIZE);
+                    }
+                    long t0 = System.nanoTime();
+                    int pos = stepInEpoch * batch;
+                    while (pos < n && stopReason == null) {
+                        int rows = Math.min(batch, n - pos);
+                        double lr = trainStep(data, idx, pos, rows, classification, guarded, gradSq);
+                        pos += rows;
+                        long done = step - 1;
+                        for (Callback c : callbacks) c.onStep(done, lr, ctx);
+                        if (anyDue(logEvery)) {
+                            backend.download(net.stats, 0, statsHost, 0, Stats.SIZE);
+                            for (int i = 0; i < callbacks.length; i++) {
+                                if (logEvery[i] == 0 || step % logEvery[i] != 0) continue;
+                                float[] base = logBase[i];
+                                double r = statsHost[Stats.ROWS] - base[Stats.ROWS];
+                                double loss = (statsHost[Stats.LOSS_SUM] - base[Stats.LOSS_SUM]) / r;
+                                double acc = classification ? (statsHost[Stats.CORRECT] - base[Stats.CORRECT]) / r : Double.NaN;
+                                System.arraycopy(statsHost, 0, base, 0, Stats.SIZE);
+                                callbacks[i].onLog(new StepLog(done, epoch, loss, acc, lr), ctx);
+                            }
+                            if (checkGuard(done)) continue epochs;
                         }
-                        checkGuard(windowStart, done);
-                        windowStart = step;
+                        // at the epoch's last step, checkpoints and signals wait for the epoch's end (its row in the history)
+                        boolean due = pos < n && checkpointEvery != null && checkpointEvery.dueAfterStep(step);
+                        String signal = pos < n ? stopSignal : null;
+                        if (due || signal != null) {
+                            if (boundary(true, true)) continue epochs;
+                            if (signal != null) interrupt(signal);
+                        }
+                    }
+                    if (pos < n) break;    // stopped inside the epoch: the state points at the next batch
+                    backend.download(net.stats, 0, statsHost, 0, Stats.SIZE);
+                    double rowsSeen = statsHost[Stats.ROWS];
+                    double loss = statsHost[Stats.LOSS_SUM] / rowsSeen;
+                    double acc = classification ? statsHost[Stats.CORRECT] / rowsSeen : Double.NaN;
+                    long skippedTotal = (long) statsHost[Stats.SKIPPED];
+                    Evaluation ve = vdata == null ? null : evaluate(vdata);
+                    double seconds = (System.nanoTime() - t0) / 1e9;
+                    EpochResult r = new EpochResult(epoch, step - 1, history.lr(step - 1), loss, acc,
+                            ve == null ? Double.NaN : ve.loss(), ve == null ? Double.NaN : ve.accuracy(), seconds,
+                            skippedTotal - skippedAtEpochStart);
+                    history.add(r);
+                    epoch++;
+                    stepInEpoch = 0;
+                    if (schedule.observesMetric()) schedule.observe(step, ve != null ? ve.loss() : loss);
+                    if (checkGuard(step - 1)) continue;
+                    for (Callback c : callbacks) c.onEpochEnd(r, ctx);
+                    boolean due = checkpointEvery != null && (checkpointEvery.dueAfterEpoch(epoch) || checkpointEvery.dueAfterStep(step));
+                    String signal = stopSignal;
+                    if (due || signal != null || guard == NonFiniteGuard.ROLLBACK) {
+                        // the accumulators were just read and checked: no second download needed
+                        if (guard == NonFiniteGuard.ROLLBACK) takeRollbackPoint();
+                        if (due || signal != null) writeCheckpoint();
+                        if (signal != null) interrupt(signal);
                     }
                 }
-                if (pos < n) break;    // stopped inside the epoch: the state points at the next batch
-                backend.download(net.stats, 0, statsHost, 0, Stats.SIZE);
-                double rowsSeen = statsHost[Stats.ROWS];
-                double loss = statsHost[Stats.LOSS_SUM] / rowsSeen;
-                double acc = classification ? statsHost[Stats.CORRECT] / rowsSeen : Double.NaN;
-                long skippedTotal = (long) statsHost[Stats.SKIPPED];
-                Evaluation ve = vdata == null ? null : evaluate(vdata);
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                EpochResult r = new EpochResult(epoch, step - 1, history.lr(step - 1), loss, acc,
-                        ve == null ? Double.NaN : ve.loss(), ve == null ? Double.NaN : ve.accuracy(), seconds,
-                        skippedTotal - skippedAtEpochStart);
-                history.add(r);
-                epoch++;
-                stepInEpoch = 0;
-                if (schedule.observesMetric()) schedule.observe(step, ve != null ? ve.loss() : loss);
-                checkGuard(windowStart, step - 1);
-                for (Callback c : callbacks) c.onEpochEnd(r, ctx);
+                if (checkpointEvery != null && step > 0 && lastCheckpointStep != step) boundary(true, false);
+                // a run stopped inside an epoch may still have queued work reading the data buffers closed below
+                backend.synchronize();
+            } catch (dev.kiln.backend.BackendException e) {
+                throw new dev.kiln.backend.BackendException("device failure at step " + step + " (epoch " + epoch + "): "
+                        + e.getMessage() + checkpointHint(), e);
+            } catch (java.io.UncheckedIOException e) {
+                // the writer's message already says which checkpoint is intact
+                throw new java.io.UncheckedIOException("at step " + step + " (epoch " + epoch + "): " + e.getMessage(), e.getCause());
             }
-            // a run stopped inside an epoch may still have queued work reading the data buffers closed below
-            backend.synchronize();
         }
         if (stopReason != null) history.stopped(stopReason);
         for (Callback c : callbacks) c.onTrainEnd(history, ctx);
@@ -247,10 +357,13 @@ public final class Trainer implements AutoCloseable {
         if (classification) net.countCorrect(rows, net.stats);
         net.backward(rows);
         if (gradSq) backend.sumSquares(net.grad, 0, net.params, net.stats, Stats.GRAD_SQ);
-        double lr = optimizer.lr() * schedule.factor(step);
+        // lrScale is exactly 1 until a rollback, and x * 1.0 == x: runs without rollbacks keep their numbers
+        double lr = optimizer.lr() * schedule.factor(step) * lrScale;
         OptionalDouble m = schedule.momentum(step);
+        double momentum = m.isPresent() ? m.getAsDouble() : Double.NaN;
         scalars.clear();
-        optimizer.scalars(step + 1, lr, m.isPresent() ? m.getAsDouble() : Double.NaN, scalars);
+        optimizer.scalars(step + 1, lr, momentum, scalars);
+        host.advance(step + 1, momentum);
         scalars.maxNorm = config.clipNorm();
         scalars.clipValue = config.clipValue();
         scalars.skipNonFinite = guarded;
@@ -271,18 +384,111 @@ public final class Trainer implements AutoCloseable {
         return false;
     }
 
-    /** Reads stats[SKIPPED] (already downloaded into statsHost) and stops the run if the guard says so. */
-    private void checkGuard(long firstStep, long lastStep) {
+    /**
+     * A step boundary where the host looks at the device: reads the accumulators, lets the guard act on
+     * fresh non-finite steps, then (when nothing was rolled back) takes the rollback snapshot and writes a
+     * checkpoint. Returns true when it rolled back (the caller restarts its loops from the restored position).
+     */
+    private boolean boundary(boolean write, boolean snapshotForRollback) {
+        backend.download(net.stats, 0, statsHost, 0, Stats.SIZE);
+        if (checkGuard(step - 1)) return true;
+        if (snapshotForRollback && guard == NonFiniteGuard.ROLLBACK) takeRollbackPoint();
+        if (write && sink != null) writeCheckpoint();
+        return false;
+    }
+
+    private void writeCheckpoint() {
+        if (sink == null) return;
+        lastCheckpoint = sink.write(snapshot());
+        lastCheckpointStep = step;
+    }
+
+    private void interrupt(String signal) {
+        stopSignal = null;
+        interruption = new Interruption(signal, step, epoch, sink != null && lastCheckpointStep == step ? lastCheckpoint : null);
+        stopReason = "interrupted (SIG" + signal + ") at step " + step;
+    }
+
+    private String checkpointHint() {
+        if (lastCheckpoint == null) return "; no checkpoint was written";
+        return "; the last checkpoint (step " + lastCheckpointStep + ") is intact: resume with kiln train --resume " + lastCheckpoint;
+    }
+
+    /**
+     * Reads stats[SKIPPED] (already downloaded into statsHost) and applies the guard to steps not seen yet,
+     * which lie in [windowStart, lastStep]: SKIP logs them, STOP throws, ROLLBACK restores the last good state
+     * and returns true.
+     */
+    private boolean checkGuard(long lastStep) {
         long skipped = (long) statsHost[Stats.SKIPPED];
         long fresh = skipped - skippedKnown;
+        long first = Math.min(windowStart, lastStep);
         skippedKnown = skipped;
-        if (fresh <= 0 || config.guard() != NonFiniteGuard.STOP) return;
+        windowStart = lastStep + 1;
+        if (fresh <= 0 || guard == NonFiniteGuard.OFF) return false;
         int ep = stepInEpoch == 0 ? epoch - 1 : epoch;
-        String where = firstStep == lastStep ? "step " + firstStep : "steps " + firstStep + "-" + lastStep;
-        throw new DivergenceException(String.format(
-                "training diverged: the loss or a gradient was NaN or infinite in epoch %d (%d of %s skipped); the weights are"
-                        + " those after the last finite step. Try a lower learning rate or gradient clipping.",
-                ep, fresh, where), history, ep, firstStep, lastStep);
+        String where = first == lastStep ? "step " + first : "steps " + first + "-" + lastStep;
+        switch (guard) {
+            case SKIP -> {
+                history.event(new TrainingEvent(TrainingEvent.Kind.SKIP, ep, first, lastStep, fresh, -1, lrScale));
+                return false;
+            }
+            case ROLLBACK -> {
+                if (rollbacks < config.maxRollbacks()) {
+                    rollback(ep, first, lastStep, fresh);
+                    return true;
+                }
+                history.event(new TrainingEvent(TrainingEvent.Kind.STOP, ep, first, lastStep, fresh, -1, lrScale));
+                throw new DivergenceException(String.format(
+                        "training diverged again after %d rollbacks (learning rate x%s): the loss or a gradient was NaN or infinite"
+                                + " in epoch %d (%d of %s); giving up. Try a lower learning rate, a warmup or gradient clipping.%s",
+                        rollbacks, lrScale, ep, fresh, where, lastGood()), history, ep, first, lastStep, lastCheckpoint);
+            }
+            default -> {
+                history.event(new TrainingEvent(TrainingEvent.Kind.STOP, ep, first, lastStep, fresh, -1, lrScale));
+                throw new DivergenceException(String.format(
+                        "training diverged: the loss or a gradient was NaN or infinite in epoch %d (%d of %s skipped); the weights are"
+                                + " those after the last finite step. Try a lower learning rate or gradient clipping.%s",
+                        ep, fresh, where, lastGood()), history, ep, first, lastStep, lastCheckpoint);
+            }
+        }
+    }
+
+    private String lastGood() {
+        return lastCheckpoint == null ? "" : " The last good checkpoint is " + lastCheckpoint + " (step " + lastCheckpointStep + ").";
+    }
+
+    /** Copies the current state into the rollback snapshot (device-side for the buffers). */
+    private void takeRollbackPoint() {
+        if (rollbackPoint == null) rollbackPoint = new RollbackPoint(backend, net);
+        RollbackPoint p = rollbackPoint;
+        p.take(net);
+        p.step = step;
+        p.epoch = epoch;
+        p.stepInEpoch = stepInEpoch;
+        p.dropoutCounter = dropoutCounter;
+        p.skipped = skippedKnown;
+        p.epochsRecorded = history.epochs().size();
+        p.schedule = schedule == null ? Map.of() : schedule.state();
+        p.muProduct = host.product();
+    }
+
+    /** Puts back the last good state and lowers the learning rate (ROLLBACK). */
+    private void rollback(int ep, long first, long last, long fresh) {
+        RollbackPoint p = rollbackPoint;
+        p.restore(net);
+        step = p.step;
+        epoch = p.epoch;
+        stepInEpoch = p.stepInEpoch;
+        dropoutCounter = p.dropoutCounter;
+        skippedKnown = p.skipped;
+        windowStart = step;
+        schedule.restore(p.schedule);
+        history.truncate(p.epochsRecorded, p.step);
+        lrScale *= config.rollbackFactor();
+        rollbacks++;
+        host.prime(schedule, step);     // the NAdam product of steps 1..step, as the run first computed it
+        history.event(new TrainingEvent(TrainingEvent.Kind.ROLLBACK, ep, first, last, fresh, step, lrScale));
     }
 
     private void checkShapes(Dataset d) {
@@ -424,6 +630,98 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
+     * Host copies of everything a checkpoint holds, after the last queued step (waits for the device). Only
+     * after {@link #fit} has started (the schedule is bound to the run's length there).
+     *
+     * @throws IllegalStateException before the first {@code fit}
+     */
+    public TrainingSnapshot snapshot() {
+        if (plan == null || schedule == null) throw new IllegalStateException("snapshot: no fit has started yet");
+        TrainerState s = state();
+        return new TrainingSnapshot(model, TrainingSnapshot.Settings.of(config, schedule.spec()), plan, dataShape, s,
+                parameters(), optimizerState(), host.state(), lrScale, rollbacks, history.copy());
+    }
+
+    /**
+     * Continues from a snapshot (a loaded checkpoint): parameters, optimizer state and its host part,
+     * position in the run, dropout counter, accumulators, schedule state, learning-rate multiplier and
+     * history; the next {@link #fit} goes on from there, bit-identically to a run that was never stopped.
+     * The snapshot must come from the same model, seed, batch size, shuffling and optimizer; a different run
+     * length (epochs) or schedule is refused unless {@code replan} (the schedule is then bound to this run's
+     * length), and {@code fit} refuses data of another shape.
+     *
+     * @throws IllegalArgumentException naming what differs, both values, and the way out
+     */
+    public void resume(TrainingSnapshot s, boolean replan) {
+        String where = "the checkpoint at step " + s.step();
+        if (s.model().inputSize() != model.inputSize() || !s.model().spec().equals(model.spec())
+                || !s.model().loss().spec().equals(model.loss().spec()))
+            throw new IllegalArgumentException(where + " is of another model: " + describe(s.model()) + ", but this run trains "
+                    + describe(model) + " (different layers or data width)");
+        TrainingSnapshot.Settings c = s.settings(), mine = TrainingSnapshot.Settings.of(config, s.settings().schedule());
+        if (c.seed() != mine.seed()) throw differs(where, "seed", c.seed(), mine.seed(), "--seed " + c.seed());
+        if (c.batchSize() != mine.batchSize())
+            throw differs(where, "batch size", c.batchSize(), mine.batchSize(), "--batch-size " + c.batchSize());
+        if (c.shuffle() != mine.shuffle()) throw differs(where, "shuffling", c.shuffle(), mine.shuffle(), "the same --shuffle setting");
+        if (c.validationSplit() != mine.validationSplit())
+            throw differs(where, "validation split", c.validationSplit(), mine.validationSplit(), "--validation-split " + c.validationSplit());
+        if (!c.optimizer().equals(mine.optimizer())) {
+            String theirs = c.optimizer(), ours = mine.optimizer();
+            throw differs(where, "optimizer", theirs, ours, "--optimizer '" + theirs + "'");
+        }
+        if (c.epochs() != config.epochs() && !replan)
+            throw new IllegalArgumentException(where + " belongs to a run of " + c.epochs() + " epochs, but this run has "
+                    + config.epochs() + " epochs: pass --replan to re-plan the schedule for " + config.epochs()
+                    + " epochs, or train for " + c.epochs() + " epochs");
+        if (s.state().epoch() > config.epochs())
+            throw new IllegalArgumentException(where + " is already in epoch " + s.state().epoch() + ", past the "
+                    + config.epochs() + " epochs of this run");
+        restore(s.state(), s.history().copy());
+        setParameters(s.parameters());
+        setOptimizerState(s.optimizerState());
+        lrScale = s.lrScale();
+        rollbacks = s.rollbacks();
+        Object mu = s.optimizerHost().get(OptimizerHost.MU_PRODUCT);
+        expectedMuProduct = mu instanceof Number num && !replan ? num.doubleValue() : null;
+        primePending = true;
+        expectedData = s.data();
+        checkScheduleOnFit = replan ? null : c.schedule();
+    }
+
+    /**
+     * Loads a checkpoint ({@code dev.kiln.train.checkpoint.Checkpoint#load}: a {@code step-N} directory, a
+     * checkpoint directory or a run directory, whose latest checkpoint is taken) and {@linkplain
+     * #resume(TrainingSnapshot, boolean) resumes} from it.
+     *
+     * @return the checkpoint directory used
+     * @throws IllegalArgumentException naming the file and what is wrong, or what differs from this run
+     */
+    public Path resume(Path checkpoint, boolean replan) {
+        dev.kiln.train.checkpoint.Checkpoint c = dev.kiln.train.checkpoint.Checkpoint.load(checkpoint);
+        resume(c.snapshot(), replan, c.directory());
+        return c.directory();
+    }
+
+    /**
+     * {@link #resume(TrainingSnapshot, boolean)} from a snapshot read from {@code from}, which becomes the
+     * {@linkplain #lastCheckpoint() last checkpoint} that failure messages point to.
+     */
+    public void resume(TrainingSnapshot s, boolean replan, Path from) {
+        resume(s, replan);
+        lastCheckpoint = from;
+        lastCheckpointStep = s.step();
+    }
+
+    private static String describe(Model m) {
+        return m.inputSize() + " -> " + m.spec() + " (" + m.loss().spec() + ")";
+    }
+
+    private static IllegalArgumentException differs(String where, String what, Object theirs, Object ours, String fix) {
+        return new IllegalArgumentException(where + " was taken with " + what + " " + theirs + ", but this run has " + ours
+                + ": resume with " + fix);
+    }
+
+    /**
      * Puts this trainer where {@code s} was taken (parameters and optimizer state are restored separately,
      * with {@link #setParameters} and {@link #setOptimizerState}); the next {@link #fit} continues from there.
      * The seed and batch size must match this trainer's configuration.
@@ -441,6 +739,7 @@ public final class Trainer implements AutoCloseable {
         skippedKnown = (long) s.skipped();
         pendingScheduleState = s.schedule();
         schedule = null;
+        primePending = step > 0;
         float[] st = new float[Stats.SIZE];
         st[Stats.LOSS_SUM] = s.lossSum();
         st[Stats.CORRECT] = s.correct();
@@ -465,6 +764,8 @@ public final class Trainer implements AutoCloseable {
     public void close() {
         if (snapshot != null) snapshot.close();
         snapshot = null;
+        if (rollbackPoint != null) rollbackPoint.close();
+        rollbackPoint = null;
         net.close();
         if (ownsBackend) backend.close();
     }

@@ -1,0 +1,143 @@
+package dev.kiln.badinput;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.kiln.cli.Main;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Bad input through {@code kiln train}, end to end: every case exits 2 with one line on stderr that names the
+ * file and line, column, item or token, and no run directory (nor anything else) is left behind.
+ */
+class BadInputCommandTest {
+    /** Runs {@code kiln train} with the given data and flags into {@code dir/run}; returns stderr after checking the rest. */
+    private static String trainFails(Path dir, String... args) throws IOException {
+        List<String> before = listing(dir);
+        List<String> all = new ArrayList<>(List.of("train", "--backend", "cpu", "--out", dir.resolve("run").toString(), "--quiet"));
+        all.addAll(List.of(args));
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(all.toArray(new String[0]));
+        String e = err.toString();
+        assertEquals(2, code, () -> "exit code, stderr: " + e);
+        List<String> lines = e.lines().filter(l -> !l.isBlank()).toList();
+        assertEquals(1, lines.size(), () -> "one line on stderr: " + e);
+        assertTrue(e.startsWith("kiln: "), e);
+        assertFalse(e.contains("\tat "), e);
+        assertEquals(before, listing(dir), "no output left in " + dir);
+        return lines.get(0);
+    }
+
+    private static List<String> listing(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.map(p -> dir.relativize(p).toString()).sorted().toList();
+        }
+    }
+
+    private static Path csv(Path dir, String name, String text) throws IOException {
+        return Files.writeString(dir.resolve(name), text);
+    }
+
+    private static final String LAYERS = "4:relu,3:softmax";
+
+    @Test
+    void raggedRow(@TempDir Path tmp) throws IOException {
+        Path f = csv(tmp, "r.csv", "a,b,label\n1,2,0\n3,1\n");
+        assertTrue(trainFails(tmp, "--data", f.toString(), "--layers", LAYERS).contains(f + ":3: ragged row: 2 cells, expected 3"));
+    }
+
+    @Test
+    void nonNumericCell(@TempDir Path tmp) throws IOException {
+        Path f = csv(tmp, "n.csv", "a,b,label\n1,2,0\n3,x7,1\n");
+        assertTrue(trainFails(tmp, "--data", f.toString(), "--layers", LAYERS).contains(f + ":3: non-numeric cell 'x7' in column 2 (b)"));
+    }
+
+    @Test
+    void nanInData(@TempDir Path tmp) throws IOException {
+        Path f = csv(tmp, "nan.csv", "a,b,label\n1,2,0\n3,NaN,1\n4,5,2\n");
+        assertTrue(trainFails(tmp, "--data", f.toString(), "--layers", LAYERS).contains(f + ":3: non-numeric cell 'NaN' in column 2 (b) ("
+                + f + ":3:2): NaN and infinite values are rejected"));
+    }
+
+    @Test
+    void labelOutOfRangeOfTheTrainingClasses(@TempDir Path tmp) throws IOException {
+        Path train = csv(tmp, "train.csv", "a,b,label\n1,2,0\n3,4,1\n5,6,2\n");
+        Path test = csv(tmp, "test.csv", "a,b,label\n1,2,0\n3,4,12\n");
+        assertTrue(trainFails(tmp, "--data", train.toString(), "--test", test.toString(), "--layers", LAYERS, "--batch-size", "1")
+                .contains(test + ":3: label 12 in column 3 (label) is not below the 3 classes"));
+    }
+
+    @Test
+    void negativeAndNonIntegerLabels(@TempDir Path tmp) throws IOException {
+        Path neg = csv(tmp, "neg.csv", "a,b,label\n1,2,0\n3,4,-2\n");
+        assertTrue(trainFails(tmp, "--data", neg.toString(), "--layers", LAYERS).contains(neg + ":3: label '-2' in column 3 (label) is not a class index"));
+        Path frac = csv(tmp, "frac.csv", "a,b,label\n1,2,0.5\n");
+        assertTrue(trainFails(tmp, "--data", frac.toString(), "--layers", LAYERS).contains(frac + ":2: label '0.5' in column 3 (label) is not a class index"));
+    }
+
+    @Test
+    void emptyData(@TempDir Path tmp) throws IOException {
+        Path f = csv(tmp, "empty.csv", "a,b,label\n");
+        assertTrue(trainFails(tmp, "--data", f.toString(), "--layers", LAYERS).contains(f + ": no data rows"));
+    }
+
+    @Test
+    void aBatchLargerThanTheData(@TempDir Path tmp) throws IOException {
+        Path f = csv(tmp, "small.csv", "a,b,label\n1,2,0\n3,4,1\n5,6,2\n");
+        assertTrue(trainFails(tmp, "--data", f.toString(), "--layers", LAYERS, "--batch-size", "32")
+                .contains("32 is larger than the 3 training rows"));
+    }
+
+    @Test
+    void aPngGivenAsIdx(@TempDir Path tmp) throws IOException {
+        Path png = Files.write(tmp.resolve("images.png"), BadDataFilesTest.PNG);
+        Path lab = BadDataFilesTest.idxLabels(tmp.resolve("labels.idx"), 1, 2);
+        assertTrue(trainFails(tmp, "--data", png + ":" + lab, "--layers", LAYERS)
+                .contains(png + ": not an IDX file: magic 0x89504e47, expected 0x00000803 (images) (it looks like a PNG image)"));
+    }
+
+    @Test
+    void aTruncatedIdx(@TempDir Path tmp) throws IOException {
+        Path img = BadDataFilesTest.idxImages(tmp.resolve("img.idx"), 3, 2, 2);
+        byte[] b = Files.readAllBytes(img);
+        Files.write(img, java.util.Arrays.copyOf(b, b.length - 3));
+        Path lab = BadDataFilesTest.idxLabels(tmp.resolve("labels.idx"), 0, 1, 2);
+        assertTrue(trainFails(tmp, "--data", img + ":" + lab, "--layers", LAYERS)
+                .contains(img + ": truncated: the header promises 3x2x2 = 12 bytes of data, but the file holds 9"));
+    }
+
+    @Test
+    void aPngGivenAsSafetensorsAndAShapeMismatch(@TempDir Path tmp) throws IOException {
+        Path f = csv(tmp, "ok.csv", "a,b,label\n1,2,0\n3,4,1\n5,6,2\n");
+        Path png = Files.write(tmp.resolve("init.safetensors"), BadDataFilesTest.PNG);
+        assertTrue(trainFails(tmp, "--data", f.toString(), "--layers", LAYERS, "--batch-size", "1", "--init", png.toString())
+                .contains(png + ": not a safetensors file"));
+        assertTrue(trainFails(tmp, "--data", f.toString(), "--layers", LAYERS, "--batch-size", "1", "--init", png.toString())
+                .endsWith("(it looks like a PNG image)"));
+        Path other = tmp.resolve("other.safetensors");
+        dev.kiln.nn.Model m = dev.kiln.nn.Model.parse("5:relu,3:softmax", 2);
+        dev.kiln.nn.Weights.save(m, m.initialParameters(1), other);
+        assertTrue(trainFails(tmp, "--data", f.toString(), "--layers", LAYERS, "--batch-size", "1", "--init", other.toString())
+                .contains(other + ": tensor layers.0.weight has shape [5, 2] but the model 2 -> 4:relu,3:softmax needs [4, 2]"));
+    }
+
+    @Test
+    void grammarErrors(@TempDir Path tmp) throws IOException {
+        Path f = csv(tmp, "ok.csv", "a,b,label\n1,2,0\n3,4,1\n5,6,2\n");
+        assertTrue(trainFails(tmp, "--data", f.toString(), "--layers", "4:relu,3:softmx").contains("softmx"));
+        assertTrue(trainFails(tmp, "--data", f.toString(), "--layers", LAYERS, "--optimizer", "adam:lr=fast").contains("'fast'"));
+        assertTrue(trainFails(tmp, "--data", f.toString(), "--layers", LAYERS, "--schedule", "cosine:warm=3").contains("'warm'"));
+    }
+}
