@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 import dev.kiln.backend.Activation;
@@ -15,16 +14,19 @@ import dev.kiln.backend.LossKind;
 import dev.kiln.backend.Stats;
 import dev.kiln.backend.UpdateRule;
 import dev.kiln.backend.UpdateScalars;
+import dev.kiln.backend.conformance.Conformance.Case;
 import dev.kiln.backend.conformance.Conformance.Margin;
 import dev.kiln.backend.conformance.Conformance.Result;
 import dev.kiln.optim.Optimizer;
 import dev.kiln.optim.Optimizers;
 
 /**
- * The cases of {@link Conformance}: the shapes, seeds and settings of the JUnit suite
- * (src/test/java/dev/kiln/backend/BackendConformanceTest.java), so a failure on a GPU machine can be
- * reproduced by the suite wherever that backend runs. Each case runs one op on both backends and
- * compares what it wrote.
+ * The cases of {@link Conformance}, the single list that both the JUnit suite
+ * (src/test/java/dev/kiln/backend/BackendConformanceTest.java, which makes a test of each) and
+ * {@code CudaSelfTest} run, so a failure on a GPU machine is the same case the suite runs wherever that
+ * backend runs. Each case runs one op on both backends, at the awkward sizes 1, 31, 33, 1000 and
+ * non-square shapes, and compares what they wrote within a named {@link Margin}. Each case draws its
+ * inputs from a Random seeded by its own group and name, so cases do not depend on each other's order.
  */
 final class Cases {
     /** The Backend methods the cases exercise. */
@@ -37,19 +39,20 @@ final class Cases {
     private static final int[] ROWS = {1, 31, 33, 1000};
 
     private final Backend dut, ref;
-    private final Consumer<Result> sink;
     private final Predicate<String> groups;
     private final List<Runnable> cleanup = new ArrayList<>();
+    private final List<Case> cases = new ArrayList<>();
 
-    /** {@code groups} selects the case groups (the op names of the results) to run. */
-    Cases(Backend subject, Backend reference, Consumer<Result> sink, Predicate<String> groups) {
+    /** {@code groups} selects the case groups (the op names of the results) to list. */
+    Cases(Backend subject, Backend reference, Predicate<String> groups) {
         this.dut = subject;
         this.ref = reference;
-        this.sink = sink;
         this.groups = groups;
     }
 
-    void runAll() {
+    /** Every case of the selected groups, in order; none has run yet. */
+    List<Case> list() {
+        if (!cases.isEmpty()) return cases;
         identity();
         memory();
         gather();
@@ -63,6 +66,7 @@ final class Cases {
         sumSquares();
         for (UpdateRule rule : UpdateRule.values()) update(rule);
         statsSlots();
+        return cases;
     }
 
     // ---- plumbing ---------------------------------------------------------------------------------------
@@ -107,17 +111,28 @@ final class Cases {
         }
     }
 
+    /** What a case does, given its checks and its own seeded Random. */
     private interface Body {
-        void run(Check c);
+        void run(Check c, Random rnd);
     }
 
-    /** Runs one case, catching what either backend throws, and frees its buffers. */
+    /** Adds a case of group {@code op} (when selected), to run later. */
     private void run(String op, String name, Body body) {
-        if (!groups.test(op)) return;
+        if (groups.test(op)) cases.add(new Case(op, name, () -> execute(op, name, body)));
+    }
+
+    /**
+     * Runs one case, catching what either backend throws, and frees its buffers. The case's Random is seeded
+     * from its group and name (String.hashCode is fixed by the JLS), so a case's inputs never depend on
+     * which other cases ran before it.
+     */
+    private Result execute(String op, String name, Body body) {
         Check c = new Check();
+        Throwable error = null;
         try {
-            body.run(c);
+            body.run(c, new Random(((long) op.hashCode() << 32) ^ name.hashCode()));
         } catch (RuntimeException | AssertionError e) {
+            error = e;
             if (c.failure == null) c.failure = "threw " + e;
         } finally {
             for (int i = cleanup.size() - 1; i >= 0; i--) {
@@ -129,7 +144,7 @@ final class Cases {
             }
             cleanup.clear();
         }
-        sink.accept(new Result(op, name, c.failure == null, c.failure));
+        return new Result(op, name, c.failure == null, c.failure, error);
     }
 
     private static float[] get(Backend be, DeviceBuffer b, int n) {
@@ -163,7 +178,7 @@ final class Cases {
     // ---- identity, memory -------------------------------------------------------------------------------
 
     private void identity() {
-        run("identity", "name, device, provenance", c -> {
+        run("identity", "name, device, provenance", (c, rnd) -> {
             c.truth(dut.name() != null && !dut.name().isBlank(), "name() is blank");
             c.truth(dut.device() != null && !dut.device().isBlank(), "device() is blank");
             c.truth(dut.name().equals(dut.provenance().get("backend")), "provenance does not name the backend: " + dut.provenance());
@@ -172,9 +187,8 @@ final class Cases {
     }
 
     private void memory() {
-        Random rnd = new Random(11);
         for (int n : new int[] {1, 31, 33, 1000}) {
-            run("memory", "alloc/upload/download/fill/copy n=" + n, c -> {
+            run("memory", "alloc/upload/download/fill/copy n=" + n, (c, rnd) -> {
                 DeviceBuffer f = dut.alloc(n + 7), i = dut.allocInt(n + 7);
                 cleanup.add(f::close);
                 cleanup.add(i::close);
@@ -218,10 +232,9 @@ final class Cases {
     // ---- gather, GEMM -----------------------------------------------------------------------------------
 
     private void gather() {
-        Random rnd = new Random(12);
         for (int rows : ROWS) {
             for (int cols : new int[] {1, 31, 33}) {
-                run("gather", rows + "x" + cols, c -> {
+                run("gather", rows + "x" + cols, (c, rnd) -> {
                     int srcRows = 50;
                     Pair src = new Pair(uniform(rnd, srcRows * cols, -1, 1));
                     int[] idx = new int[rows + 5];
@@ -248,8 +261,7 @@ final class Cases {
             for (int t = 0; t < 4; t++) {
                 int m = s[0], n = s[1], k = s[2];
                 boolean tA = (t & 2) != 0, tB = (t & 1) != 0;
-                run("gemm", "m=" + m + " n=" + n + " k=" + k + (tA ? " A^T" : "") + (tB ? " B^T" : ""), c -> {
-                    Random rnd = new Random(31L * m + 17L * n + k + (tB ? 1 : 0) + (tA ? 2 : 0));
+                run("gemm", "m=" + m + " n=" + n + " k=" + k + (tA ? " A^T" : "") + (tB ? " B^T" : ""), (c, rnd) -> {
                     int lda = (tA ? m : k) + 3, ldb = (tB ? k : n) + 2, ldc = n + 1;
                     int aOff = 5, bOff = 2, cOff = 7;
                     Pair a = new Pair(uniform(rnd, aOff + (tA ? k : m) * lda, -1, 1));
@@ -272,35 +284,26 @@ final class Cases {
 
     // ---- activations --------------------------------------------------------------------------------------
 
-    private static Margin activation(Activation act) {
-        return switch (act) {
-            case LINEAR, RELU, LEAKY_RELU -> Conformance.PIECEWISE;
-            default -> Conformance.TRANSCENDENTAL;
-        };
-    }
-
     private void biasActivation(Activation act) {
-        Random rnd = new Random(40 + act.ordinal());
         for (int[] s : new int[][] {{1, 1}, {31, 33}, {33, 31}, {1000, 10}, {7, 1000}}) {
             int rows = s[0], cols = s[1];
-            run("biasActivation", act + " " + rows + "x" + cols, c -> {
+            run("biasActivation", act + " " + rows + "x" + cols, (c, rnd) -> {
                 Pair z = new Pair(uniform(rnd, rows * cols, -4, 4));
                 Pair bias = new Pair(uniform(rnd, cols + 3, -1, 1));
                 Pair a = new Pair(rows * cols);
                 dut.biasActivation(act, 0.1f, z.d, bias.d, 3, a.d, rows, cols);
                 ref.biasActivation(act, 0.1f, z.r, bias.r, 3, a.r, rows, cols);
                 c.same("Z += bias", z, Conformance.EXACT);
-                c.same("A", a, activation(act));
+                c.same("A", a, Conformance.activation(act));
             });
         }
     }
 
     private void activationBackward(Activation act) {
-        Random rnd = new Random(50 + act.ordinal());
         for (int[] s : new int[][] {{1, 1}, {31, 33}, {1000, 10}, {7, 1000}}) {
             int rows = s[0], cols = s[1];
             for (boolean inPlace : new boolean[] {false, true}) {
-                run("activationBackward", act + " " + rows + "x" + cols + (inPlace ? " in place" : ""), c -> {
+                run("activationBackward", act + " " + rows + "x" + cols + (inPlace ? " in place" : ""), (c, rnd) -> {
                     Pair z = new Pair(uniform(rnd, rows * cols, -4, 4));
                     Pair bias = new Pair(cols);
                     Pair a = new Pair(rows * cols);
@@ -312,17 +315,16 @@ final class Cases {
                     Pair dZ = inPlace ? dA : new Pair(rows * cols);
                     dut.activationBackward(act, 0.1f, z.d, a.d, dA.d, dZ.d, rows, cols);
                     ref.activationBackward(act, 0.1f, z.r, a.r, dA.r, dZ.r, rows, cols);
-                    c.same("dZ", dZ, activation(act));
+                    c.same("dZ", dZ, Conformance.activation(act));
                 });
             }
         }
     }
 
     private void biasGrad() {
-        Random rnd = new Random(60);
         for (int[] s : new int[][] {{1, 1}, {31, 33}, {1000, 31}, {33, 1000}, {1000, 300}}) {
             int rows = s[0], cols = s[1];
-            run("biasGrad", rows + "x" + cols, c -> {
+            run("biasGrad", rows + "x" + cols, (c, rnd) -> {
                 Pair dz = new Pair(uniform(rnd, rows * cols, -1, 1));
                 Pair db = new Pair(uniform(rnd, cols + 4, -1, 1));
                 dut.biasGrad(dz.d, rows, cols, db.d, 4);
@@ -344,19 +346,19 @@ final class Cases {
     }
 
     private void loss(LossKind kind) {
-        Random rnd = new Random(70 + kind.ordinal());
         for (int rows : ROWS) {
             for (int cols : new int[] {1, 3, 33}) {
                 if (kind == LossKind.SOFTMAX_CROSS_ENTROPY && cols == 1) continue;
-                float[] y = switch (kind) {
-                    case SOFTMAX_CROSS_ENTROPY -> rows % 2 == 0 ? oneHot(rnd, rows, cols) : probabilities(rnd, rows, cols);
-                    case BINARY_CROSS_ENTROPY -> uniform(rnd, rows * cols, 0, 1);
-                    case MSE -> uniform(rnd, rows * cols, -2, 2);
-                };
-                float[] zv = uniform(rnd, rows * cols, -5, 5), av = uniform(rnd, rows * cols, -2, 2);
                 for (boolean withGrad : new boolean[] {true, false}) {
-                    run("loss", kind + " " + rows + "x" + cols + (withGrad ? " with gradient" : ""), c -> {
-                        Pair z = new Pair(zv), a = new Pair(av), target = new Pair(y);
+                    run("loss", kind + " " + rows + "x" + cols + (withGrad ? " with gradient" : ""), (c, rnd) -> {
+                        // soft targets for cross-entropy on odd rows (probability rows), one-hot on even
+                        float[] y = switch (kind) {
+                            case SOFTMAX_CROSS_ENTROPY -> rows % 2 == 0 ? oneHot(rnd, rows, cols) : probabilities(rnd, rows, cols);
+                            case BINARY_CROSS_ENTROPY -> uniform(rnd, rows * cols, 0, 1);
+                            case MSE -> uniform(rnd, rows * cols, -2, 2);
+                        };
+                        Pair z = new Pair(uniform(rnd, rows * cols, -5, 5)), a = new Pair(uniform(rnd, rows * cols, -2, 2));
+                        Pair target = new Pair(y);
                         Pair stats = new Pair(new float[] {1.5f, 2f, 0.25f, 3f, 40f, -0.5f, 7f, 8f});
                         Pair grad = new Pair(rows * cols);
                         float scale = 1f / rows;
@@ -371,10 +373,9 @@ final class Cases {
     }
 
     private void countCorrect() {
-        Random rnd = new Random(80);
         for (int rows : ROWS) {
             for (int cols : new int[] {1, 2, 10, 33}) {
-                run("countCorrect", rows + "x" + cols, c -> {
+                run("countCorrect", rows + "x" + cols, (c, rnd) -> {
                     float[] av = uniform(rnd, rows * cols, 0, 1);
                     // quantised activations make tied maxima common, where the first index must win
                     for (int i = 0; i < av.length; i++) av[i] = Math.round(av[i] * 3) / 3f;
@@ -392,12 +393,11 @@ final class Cases {
     // ---- dropout ----------------------------------------------------------------------------------------------
 
     private void dropout() {
-        Random rnd = new Random(90);
         long[][] seeds = {{0, 0}, {42, 1000}, {-7, 1L << 40}, {0x123456789ABCDEFL, -3}};
         for (int n : new int[] {1, 31, 33, 1000, 70001}) {
             for (long[] sc : seeds) {
                 for (float p : new float[] {0f, 0.1f, 0.5f}) {
-                    run("dropout", "n=" + n + " p=" + p + " seed=" + sc[0] + " counter=" + sc[1], c -> {
+                    run("dropout", "n=" + n + " p=" + p + " seed=" + sc[0] + " counter=" + sc[1], (c, rnd) -> {
                         Pair x = new Pair(uniform(rnd, n, -1, 1));
                         Pair mask = new Pair(n), y = new Pair(n);
                         dut.dropoutForward(x.d, mask.d, y.d, n, p, sc[0], sc[1]);
@@ -420,9 +420,8 @@ final class Cases {
     // ---- update -------------------------------------------------------------------------------------------------
 
     private void sumSquares() {
-        Random rnd = new Random(100);
         for (int n : new int[] {1, 31, 33, 1000, 100003}) {
-            run("sumSquares", "n=" + n, c -> {
+            run("sumSquares", "n=" + n, (c, rnd) -> {
                 Pair x = new Pair(uniform(rnd, n + 9, -1, 1));
                 Pair stats = new Pair(new float[] {1, 2, 3, 4, 5, 6, 7, 8});
                 dut.sumSquares(x.d, 9, n, stats.d, Stats.GRAD_SQ);
@@ -432,7 +431,7 @@ final class Cases {
             });
         }
         for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
-            run("sumSquares", "propagates " + bad, c -> {
+            run("sumSquares", "propagates " + bad, (c, rnd) -> {
                 float[] v = uniform(rnd, 1000, -1, 1);
                 v[517] = bad;
                 Pair x = new Pair(v), stats = new Pair(Stats.SIZE);
@@ -458,10 +457,10 @@ final class Cases {
     }
 
     private void update(UpdateRule rule) {
-        Random rnd = new Random(110 + rule.ordinal());
         for (int n : new int[] {1, 31, 33, 1000, 70001}) {
-            run("update", rule + " n=" + n + " (7 steps)", c -> {
+            run("update", rule + " n=" + n + " (7 steps)", (c, rnd) -> {
                 Optimizer opt = Optimizers.parse(optimizerSpec(rule));
+                c.truth(opt.rule() == rule, optimizerSpec(rule) + " parses to " + opt.rule() + ", not " + rule);
                 Pair p = new Pair(uniform(rnd, n, -1, 1));
                 Pair[] state = new Pair[rule.stateCount()];
                 DeviceBuffer[] sd = new DeviceBuffer[state.length], sr = new DeviceBuffer[state.length];
@@ -503,8 +502,7 @@ final class Cases {
 
     /** The stats slots: accumulation, overwrite, and the finite guard's skip count. */
     private void statsSlots() {
-        run("statsSlots", "loss, countCorrect, sumSquares, guarded update", c -> {
-            Random rnd = new Random(120);
+        run("statsSlots", "loss, countCorrect, sumSquares, guarded update", (c, rnd) -> {
             int rows = 33, cols = 3;
             Pair z = new Pair(uniform(rnd, rows * cols, -2, 2)), a = new Pair(uniform(rnd, rows * cols, 0, 1));
             Pair y = new Pair(oneHot(rnd, rows, cols));
@@ -518,6 +516,8 @@ final class Cases {
             sameStats(c, "two losses and counts", stats, Conformance.LOSS_SUM);
             float[] s = stats.dut();
             c.truth(s[Stats.ROWS] == 2f * rows, "ROWS = " + s[Stats.ROWS] + ", expected " + 2 * rows);
+            c.same("STEP_LOSS accumulates like LOSS_SUM", new float[] {s[Stats.LOSS_SUM]}, new float[] {s[Stats.STEP_LOSS]}, Conformance.LOSS_SUM);
+            c.truth(s[Stats.LOSS_SUM] > 0, "a cross-entropy sum is positive, got " + s[Stats.LOSS_SUM]);
 
             Pair g = new Pair(uniform(rnd, 100, -1, 1));
             dut.sumSquares(g.d, 0, 100, stats.d, Stats.GRAD_SQ);

@@ -11,7 +11,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
+import dev.kiln.backend.Activation;
 import dev.kiln.backend.Backend;
 
 /**
@@ -19,8 +21,8 @@ import dev.kiln.backend.Backend;
  * machine of ci/gpu-check) can hold a backend to the CPU reference without JUnit: every {@link Backend}
  * op runs on the backend under test and on the reference with the same seeded inputs, at the awkward
  * sizes of the JUnit suite {@code BackendConformanceTest} (1, 31, 33, 1000, non-square), and the results
- * are compared element by element within named {@link Margin}s (the same values as the suite's
- * {@code Tolerances}).
+ * are compared element by element within named {@link Margin}s. These cases are the single source: the
+ * JUnit suite generates its tests from {@link #cases}, and its {@code Tolerances} wrap these margins.
  *
  * <p>Each {@link Result} is one case (one op at one shape and setting); {@link #summarize} groups them by
  * op. A case whose backend throws fails with the exception's message. {@link #uncoveredOps()} names any
@@ -40,32 +42,70 @@ public final class Conformance {
         @Override public String toString() { return "(abs " + abs + ", rel " + rel + ")"; }
     }
 
-    /** Copies, gather, fill, dropout masks, counts: bit-exact. */
+    // The named margins: the one place their values live. The JUnit suite's dev.kiln.backend.Tolerances
+    // wraps these same values as dev.kiln.Tolerance for the other backend tests.
+
+    /** Copies, gather, fill, dropout masks and products by a mask, counts: bit-exact. */
     public static final Margin EXACT = new Margin(0, 0);
-    /** linear / relu / leaky relu and their derivatives. */
+
+    /** linear / relu / leaky relu and their derivatives: one float multiply at most. */
     public static final Margin PIECEWISE = new Margin(1e-7, 1e-6);
-    /** sigmoid, tanh, GELU, softmax and their derivatives (a float32 transcendental, a few roundings). */
+
+    /**
+     * sigmoid, tanh, GELU and softmax and their derivatives: a transcendental function in float32 (CUDA's
+     * expf/tanhf/erff are within 2-4 ulp, about 5e-7) plus a few roundings.
+     */
     public static final Margin TRANSCENDENTAL = new Margin(1e-6, 1e-5);
-    /** The summed loss of a batch of up to 1000 rows. */
+
+    /** The summed loss of a batch: row losses of a few ulp, summed in float on a GPU over up to 1000 rows. */
     public static final Margin LOSS_SUM = new Margin(1e-5, 3e-5);
-    /** Column sums of biasGrad over up to 1000 rows, with cancellation. */
+
+    /**
+     * A loss gradient at gradScale 1: softmax(z) - y and friends, where the subtraction cancels, so the
+     * absolute part is a few ulp of 1. Scale {@code abs} with gradScale, see {@link #lossGrad}.
+     */
+    public static final Margin LOSS_GRAD = new Margin(5e-7, 1e-5);
+
+    /** Column sums of biasGrad over up to 1000 rows of values in [-1, 1], with cancellation. */
     public static final Margin BIAS_GRAD = new Margin(1e-5, 1e-5);
-    /** sumSquares over up to 10^5 elements. */
+
+    /** sumSquares: a positive sum over up to 10^5 elements (a GPU tree-reduces in float). */
     public static final Margin SUM_SQUARES = new Margin(1e-6, 1e-5);
-    /** One fused optimizer step. */
+
+    /**
+     * One fused optimizer step: the same float formula on every backend, up to FMA contraction and the
+     * rounding of sqrt/division on the device.
+     */
     public static final Margin UPDATE = new Margin(1e-7, 2e-6);
 
-    /** GEMM with k terms of size about 1: (1e-5, 1e-4), the absolute part growing like k beyond 64. */
-    public static Margin gemm(int k) { return new Margin(1e-5 * Math.max(1.0, k / 64.0), 1e-4); }
+    /** GEMM-sized float32 sums with k up to 64: the base of {@link #gemm}. */
+    public static final Margin GEMM = new Margin(1e-5, 1e-4);
 
-    /** A loss gradient: (5e-7, 1e-5) with the absolute part scaled by |gradScale|. */
-    public static Margin lossGrad(double gradScale) { return new Margin(5e-7 * Math.abs(gradScale), 1e-5); }
+    /**
+     * GEMM with k terms per element of size about 1: {@link #GEMM}, its absolute part growing like k/64 beyond
+     * 64 (a float dot product's rounding error grows like k in the worst case).
+     */
+    public static Margin gemm(int k) { return new Margin(GEMM.abs() * Math.max(1.0, k / 64.0), GEMM.rel()); }
+
+    /** {@link #LOSS_GRAD} with its absolute part scaled by |gradScale| (a mean loss scales by 1/rows). */
+    public static Margin lossGrad(double gradScale) { return new Margin(LOSS_GRAD.abs() * Math.abs(gradScale), LOSS_GRAD.rel()); }
+
+    /** {@link #PIECEWISE} or {@link #TRANSCENDENTAL}, as the activation needs. */
+    public static Margin activation(Activation act) {
+        return switch (act) {
+            case LINEAR, RELU, LEAKY_RELU -> PIECEWISE;
+            default -> TRANSCENDENTAL;
+        };
+    }
 
     /**
      * One case: its group (the op, e.g. "gemm", or "memory" for alloc/upload/download/fill/copy), a
-     * description, and the first mismatches when it failed.
+     * description, the first mismatches when it failed, and what a backend threw (null if nothing).
      */
-    public record Result(String op, String name, boolean passed, String detail) {
+    public record Result(String op, String name, boolean passed, String detail, Throwable error) {
+        /** A result without a thrown error. */
+        public Result(String op, String name, boolean passed, String detail) { this(op, name, passed, detail, null); }
+
         /** "PASS gemm m=31 ..." or "FAIL gemm m=31 ...: detail". */
         public String line() { return (passed ? "PASS " : "FAIL ") + op + " " + name + (passed ? "" : ": " + detail); }
     }
@@ -79,6 +119,39 @@ public final class Conformance {
             return ok() ? String.format(Locale.ROOT, "PASS %-20s (%d cases)", op, passed)
                         : String.format(Locale.ROOT, "FAIL %-20s (%d of %d cases failed)", op, failed, passed + failed);
         }
+    }
+
+    /**
+     * One case bound to its two backends: its group (the op), its name, and {@link #run}, which runs the op on
+     * both, compares what they wrote, frees its buffers and returns the verdict. Cases are independent (each
+     * seeds its own inputs from its name), so any one can run alone, in any order.
+     */
+    public static final class Case {
+        private final String op, name;
+        private final Supplier<Result> body;
+
+        Case(String op, String name, Supplier<Result> body) {
+            this.op = op;
+            this.name = name;
+            this.body = body;
+        }
+
+        /** The group, e.g. "gemm". */
+        public String op() { return op; }
+
+        /** What this case runs, e.g. "m=31 n=33 k=1 A^T". */
+        public String name() { return name; }
+
+        /** Runs the case; what either backend throws becomes a failed result. */
+        public Result run() { return body.get(); }
+    }
+
+    /**
+     * The cases of the groups {@code groups} accepts, in a fixed order, bound to {@code subject} and
+     * {@code reference}. Listing them touches neither backend (both may be null until a case runs).
+     */
+    public static List<Case> cases(Backend subject, Backend reference, Predicate<String> groups) {
+        return new Cases(subject, reference, groups).list();
     }
 
     /** The Backend methods the cases exercise (identity and lifecycle included: they run in every case). */
@@ -108,7 +181,7 @@ public final class Conformance {
             results.add(r);
             if (listener != null) listener.accept(r);
         };
-        new Cases(subject, reference, sink, groups).runAll();
+        for (Case c : cases(subject, reference, groups)) sink.accept(c.run());
         Set<String> missing = uncoveredOps();
         if (!missing.isEmpty() && groups.test("coverage"))
             sink.accept(new Result("coverage", "every Backend method", false, "no conformance case exercises " + missing));

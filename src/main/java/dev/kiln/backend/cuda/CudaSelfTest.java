@@ -12,8 +12,8 @@ import dev.kiln.backend.cpu.CpuBackend;
 
 /**
  * The CUDA self test for a machine with only a JRE and the jar (ci/gpu-check): runs the conformance cases
- * ({@link Conformance}, the JUnit suite's shapes and seeds) on a CUDA device against the CPU backend and
- * prints PASS or FAIL per op, then {@code N passed, M failed} (ops). When cuBLAS does the GEMM, the GEMM
+ * ({@link Conformance#cases}, the same cases CudaConformanceTest runs under JUnit) on a CUDA device against
+ * the CPU backend and prints PASS or FAIL per op, then {@code N passed, M failed} (ops). When cuBLAS does the GEMM, the GEMM
  * cases run a second time on Kiln's own SGEMM kernels.
  *
  * <pre>
