@@ -47,12 +47,13 @@ public final class CheckpointOptions {
     @Option(names = "--on-divergence", paramLabel = "POLICY", order = 75,
             description = "NaN/Inf loss or gradient: stop (default: stop, naming the steps; the last good checkpoint"
                     + " stays), skip (drop those updates, count them), rollback[:FACTOR] (go back to the last good"
-                    + " state, multiply the learning rate by FACTOR, default 0.5; at most 5 times).")
+                    + " state, multiply the learning rate by FACTOR, default 0.5; at most 5 times) or off (no check)."
+                    + " Config key on-divergence.")
     String onDivergence;
 
     @Option(names = "--nan-policy", paramLabel = "POLICY", order = 76,
             description = "NaN/Inf in CSV data: reject (default; names file:line:column) or drop (drops those rows and"
-                    + " says how many).")
+                    + " says how many). Config key nan-policy.")
     String nanPolicy;
 
     /** The checkpoint interval, or null when none was given. */

@@ -71,6 +71,7 @@ final class CompareCommand extends KilnCommand {
     @Mixin RunOptions.Validation validation;
     @Mixin RunOptions.Network network;
     @Mixin RunOptions.Optimization optimization;
+    @Mixin RunOptions.Divergence divergence;
     @Mixin RunOptions.Schedule schedule;
 
     @Option(names = "--variant", paramLabel = "NAME=SCHEDULE[;OPTIMIZER]", order = 35,
@@ -90,6 +91,7 @@ final class CompareCommand extends KilnCommand {
         validation.into(c);
         network.into(c);
         optimization.into(c);
+        divergence.into(c);
         schedule.into(c);
         if (variants != null) {
             List<Variant> parsed = new ArrayList<>();

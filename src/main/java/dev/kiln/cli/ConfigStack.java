@@ -34,7 +34,7 @@ import java.util.Set;
 final class ConfigStack {
     /** Every key a config file may hold, in the order config.json writes them. */
     static final List<String> ALL_KEYS = List.of("name", "data", "test", "label", "standardize", "validation-split",
-            "layers", "loss", "init", "optimizer", "schedule", "clip-norm", "clip-value", "on-divergence", "epochs", "batch-size", "seed",
+            "layers", "loss", "init", "optimizer", "schedule", "clip-norm", "clip-value", "on-divergence", "nan-policy", "epochs", "batch-size", "seed",
             "shuffle", "backend", "device", "out", "variants");
 
     /** Keys whose values are paths (or data sources). */

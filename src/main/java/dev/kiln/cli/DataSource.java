@@ -4,10 +4,12 @@ import dev.kiln.data.CsvReader;
 import dev.kiln.data.Dataset;
 import dev.kiln.data.Datasets;
 import dev.kiln.data.IdxReader;
+import dev.kiln.data.NanPolicy;
 import dev.kiln.data.Synthetic;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * What {@code --data} and {@code --test} name:
@@ -20,7 +22,8 @@ import java.util.Set;
  *       {@code --data}, its 100 test rows as {@code --test};</li>
  *   <li>{@code iris}, {@code digits}: the small sets shipped with Kiln.</li>
  * </ul>
- * A name that exists as a file is always that file.
+ * A name that exists as a file is always that file. A NaN or infinite value in a CSV file is an error naming
+ * its file:line:column, unless {@code --nan-policy drop} drops its row (with a note saying how many).
  */
 final class DataSource {
     private DataSource() {}
@@ -47,22 +50,36 @@ final class DataSource {
     }
 
     /**
-     * Loads a data set.
+     * Loads a data set, rejecting NaN and infinite values (naming file:line:column).
      *
-     * @param spec    a resolved spec ({@link #resolve})
-     * @param test    whether it is the held-out set (for {@code synthetic})
-     * @param label   the CSV label column (name or index), or null for the last column
-     * @param seed    the run's seed (for {@code synthetic})
-     * @param classes the number of classes the labels range over (0: from the data)
-     * @throws IllegalArgumentException naming the file and what is wrong with it
+     * @see #load(String, boolean, String, long, int, NanPolicy, Consumer)
      */
     static Dataset load(String spec, boolean test, String label, long seed, int classes) {
+        return load(spec, test, label, seed, classes, NanPolicy.REJECT, note -> {});
+    }
+
+    /**
+     * Loads a data set.
+     *
+     * @param spec      a resolved spec ({@link #resolve})
+     * @param test      whether it is the held-out set (for {@code synthetic})
+     * @param label     the CSV label column (name or index), or null for the last column
+     * @param seed      the run's seed (for {@code synthetic})
+     * @param classes   the number of classes the labels range over (0: from the data)
+     * @param nanPolicy what a CSV file's NaN or infinite values do ({@code --nan-policy}): fail naming
+     *                  file:line:column, or drop their rows
+     * @param notes     receives the line saying how many rows were dropped, when any were
+     * @throws IllegalArgumentException naming the file and what is wrong with it
+     */
+    static Dataset load(String spec, boolean test, String label, long seed, int classes, NanPolicy nanPolicy, Consumer<String> notes) {
         if (spec.isEmpty()) throw new IllegalArgumentException("empty data name");
         if (isCsv(spec)) {
-            CsvReader r = new CsvReader();
+            CsvReader r = new CsvReader().nanPolicy(nanPolicy);
             if (label != null) r.labelColumn(label);
             if (classes > 0) r.classes(classes);
-            return r.read(Path.of(spec));
+            Dataset d = r.read(Path.of(spec));
+            if (r.dropNote() != null) notes.accept(r.dropNote());
+            return d;
         }
         return switch (spec) {
             case SYNTHETIC -> {

@@ -93,15 +93,25 @@ final class RunOptions {
         @Option(names = "--clip-value", paramLabel = "V", order = 33, description = "Clip each gradient element to [-V, V] (default: off).")
         Double clipValue;
 
+        void into(ConfigStack c) {
+            c.flag("optimizer", "--optimizer", optimizer);
+            c.flag("clip-norm", "--clip-norm", clipNorm);
+            c.flag("clip-value", "--clip-value", clipValue);
+        }
+    }
+
+    /**
+     * {@code --on-divergence} for {@code kiln compare}; {@code kiln train} takes the same flag from
+     * {@link CheckpointOptions}, with its crash-safety flags. Either way the value goes into the config key
+     * {@code on-divergence}, so a config file may set it too.
+     */
+    static final class Divergence {
         @Option(names = "--on-divergence", paramLabel = "POLICY", order = 34,
                 description = "When a loss or gradient is NaN or infinite: stop (default; exit 1), skip the step, rollback[:FACTOR]"
                         + " (to the last good state, lr times FACTOR, default 0.5) or off.")
         String onDivergence;
 
         void into(ConfigStack c) {
-            c.flag("optimizer", "--optimizer", optimizer);
-            c.flag("clip-norm", "--clip-norm", clipNorm);
-            c.flag("clip-value", "--clip-value", clipValue);
             c.flag("on-divergence", "--on-divergence", onDivergence);
         }
     }

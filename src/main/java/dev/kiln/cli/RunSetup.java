@@ -2,6 +2,7 @@ package dev.kiln.cli;
 
 import dev.kiln.backend.Backends;
 import dev.kiln.data.Dataset;
+import dev.kiln.data.NanPolicy;
 import dev.kiln.data.Standardizer;
 import dev.kiln.nn.Loss;
 import dev.kiln.nn.Model;
@@ -59,6 +60,7 @@ final class RunSetup {
     final ScheduleSpec schedule;
     final double clipNorm, clipValue;
     final DivergencePolicy divergence;
+    final NanPolicy nanPolicy;
     final int epochs, batchSize;
     final long seed;
     final String backend;
@@ -88,6 +90,7 @@ final class RunSetup {
         clipValue = c.number("clip-value", 0.0);
         if (!(clipValue >= 0) || Double.isInfinite(clipValue)) throw c.bad("clip-value", "must be a number >= 0 (0: off), got " + clipValue);
         divergence = parse("on-divergence", () -> DivergencePolicy.parse(c.string("on-divergence", "stop")));
+        nanPolicy = parse("nan-policy", () -> NanPolicy.parse(c.string("nan-policy", "reject")));
         device = c.integer("device", null);
         if (device != null && device < 0) throw c.bad("device", "must be >= 0, got " + device);
         backend = c.string("backend", Backends.defaultName()).strip().toLowerCase(Locale.ROOT);
@@ -129,9 +132,10 @@ final class RunSetup {
         testSpec = c.known("test") ? c.string("test", defaultTest) : null;
         if (testSpec != null && validationSplit > 0)
             throw CliException.usage(c.origin("validation-split") + ": give either --test or --validation-split, not both");
-        Dataset all = parse("data", () -> DataSource.load(dataSpec, false, label, seed, 0));
+        Dataset all = parse("data", () -> DataSource.load(dataSpec, false, label, seed, 0, nanPolicy, warnings::add));
         Dataset tr = all, val = null;
-        if (testSpec != null) val = parse("test", () -> DataSource.load(testSpec, true, label, seed, all.isClassification() ? all.classes() : 0));
+        if (testSpec != null) val = parse("test", () -> DataSource.load(testSpec, true, label, seed,
+                all.isClassification() ? all.classes() : 0, nanPolicy, warnings::add));
         if (validationSplit > 0) {
             Dataset.Split s = parse("validation-split", () -> all.splitLast(validationSplit));
             tr = s.train();
@@ -227,6 +231,7 @@ final class RunSetup {
         m.put("clip-norm", clipNorm);
         m.put("clip-value", clipValue);
         m.put("on-divergence", divergence.toString());
+        m.put("nan-policy", nanPolicy.toString());
         m.put("epochs", epochs);
         m.put("batch-size", batchSize);
         m.put("seed", seed);

@@ -9,6 +9,9 @@ import dev.kiln.train.DivergenceException;
 import dev.kiln.train.EpochResult;
 import dev.kiln.train.History;
 import dev.kiln.train.Trainer;
+import dev.kiln.train.TrainingEvent;
+import dev.kiln.train.checkpoint.Checkpoint;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -16,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -24,6 +28,12 @@ import picocli.CommandLine.Mixin;
  * provenance.json, model.safetensors, loss/accuracy/lr charts). Everything is checked before the device is
  * opened; the directory is built hidden and moved into place when the run is done, so a run that fails on
  * bad input leaves nothing behind. A run whose loss diverges keeps its directory (to look at) and exits 1.
+ *
+ * <p>Crash safety ({@link CheckpointOptions}, docs/crash-safety.md): checkpoints go to
+ * {@code <run>/checkpoints} (written there while the run is still hidden, which {@link RunDirectory} allows);
+ * SIGINT/SIGTERM finish the step, write a checkpoint, print one line and exit 130/143 without committing the
+ * run; {@code --resume} layers the checkpoint's {@code config.json} under {@code --config} and the flags, and
+ * without {@code --out} finishes in the run directory the checkpoint came from.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a network and write a run directory.", ""},
@@ -43,6 +53,9 @@ import picocli.CommandLine.Mixin;
             "  kiln train --data train-images-idx3-ubyte.gz:train-labels-idx1-ubyte.gz \\",
             "      --test t10k-images-idx3-ubyte.gz:t10k-labels-idx1-ubyte.gz \\",
             "      --layers 128:relu,10:softmax --optimizer adam:lr=1e-3 --epochs 5",
+            "  kiln train --data digits --layers 64:relu,10:softmax --epochs 20 \\",
+            "      --checkpoint-every 2ep --out runs/long     (Ctrl-C: checkpoint, exit 130)",
+            "  kiln train --resume runs/long                (finishes runs/long bit-identically)",
             "  kiln train --config run.yaml --epochs 3     (flags override the file)",
             "  kiln train --config runs/digits/config.json (replays that run)"})
 final class TrainCommand extends KilnCommand {
@@ -58,10 +71,14 @@ final class TrainCommand extends KilnCommand {
     @Mixin RunOptions.Batches batches;
     @Mixin RunOptions.Device device;
     @Mixin RunOptions.Output output;
+    @Mixin CheckpointOptions checkpoint;
 
     @Override
     protected int run() {
+        // every crash-safety flag, and the checkpoint --resume names, before any data is read or device opened
+        Optional<Path> resumedConfig = checkpoint.validate();
         ConfigStack c = new ConfigStack("train", RunOptions.keysExcept("variants"));
+        resumedConfig.ifPresent(c::addFile);          // the resumed run's settings are the base layer
         if (configFile.config != null) c.addFile(configFile.config);
         data.into(c);
         validation.into(c);
@@ -72,6 +89,12 @@ final class TrainCommand extends KilnCommand {
         batches.into(c);
         device.into(c);
         output.into(c);
+        c.flag("on-divergence", "--on-divergence", checkpoint.onDivergence);
+        c.flag("nan-policy", "--nan-policy", checkpoint.nanPolicy);
+        if (checkpoint.resuming() && !c.has("out")) {
+            Path home = resumedRunDirectory(checkpoint.resumePoint().directory());
+            if (home != null) c.flag("out", "--resume", home.toString());
+        }
         RunSetup s = RunSetup.prepare(c, DEFAULTS);
         boolean quiet = output.quiet || output.json;
         if (!output.quiet) for (String w : s.warnings) warn(w);
@@ -83,19 +106,29 @@ final class TrainCommand extends KilnCommand {
              Trainer trainer = new Trainer(backend, s.model, s.trainConfig(s.optimizer, s.schedule, List.of(progress)));
              RunDirectory dir = RunDirectory.open(s.target(now))) {
             trainer.setParameters(s.initial);
+            // resume (replacing those parameters) and write checkpoints into <run>/checkpoints (the run's final
+            // place, not its hidden work directory) or where --checkpoint-dir / the resumed checkpoint say
+            checkpoint.attach(trainer, dir.target(), s.resolved(backend.name(), null));
             if (!quiet) {
                 out().println(describe(s, backend));
+                Checkpoint from = checkpoint.resumePoint();
+                if (from != null)
+                    out().println("resuming from " + from.directory() + " (step " + from.snapshot().step() + " of " + s.plan.totalSteps() + ")");
                 out().flush();
             }
             History h;
             DivergenceException diverged = null;
             try {
-                h = trainer.fit(s.train, s.validation);
+                h = checkpoint.fit(trainer, s.train, s.validation);
             } catch (DivergenceException e) {
                 diverged = e;
                 h = e.history();
             }
             progress.close();
+            // stopped by SIGINT/SIGTERM: the checkpoint is written and the line printed; the run is not finished,
+            // so its directory is not committed (closing it removes the hidden work directory, not checkpoints/)
+            Optional<Integer> interrupted = checkpoint.interrupted(trainer, err());
+            if (interrupted.isPresent()) return interrupted.get();
             Json.write(dir.file("config.json"), s.resolved(backend.name(), null));
             Json.write(dir.file("provenance.json"), Provenance.of(backend, s.seed, commandLine(), started));
             ModelFiles.save(dir.file("model.safetensors"), s.model, trainer.parameters(), s.standardizer);
@@ -106,6 +139,27 @@ final class TrainCommand extends KilnCommand {
                 throw CliException.failure(diverged.getMessage() + " The run so far is in " + dir.target(), diverged);
             return Main.OK;
         }
+    }
+
+    /**
+     * The run directory a resumed run finishes in: the one whose {@code checkpoints/} holds the checkpoint
+     * (so the run lands where it started and its new checkpoints go beside the old ones), or null when the
+     * checkpoint lives elsewhere ({@code --checkpoint-dir}); then the run gets a new default directory.
+     *
+     * @throws CliException when that directory already holds a finished run
+     */
+    static Path resumedRunDirectory(Path stepDirectory) {
+        Path parent = stepDirectory.toAbsolutePath().normalize().getParent();
+        if (parent == null || parent.getParent() == null || !parent.getFileName().toString().equals(RunDirectory.CHECKPOINTS)) return null;
+        Path home = parent.getParent();
+        if (Files.exists(home.resolve("model.safetensors")))
+            throw CliException.usage("--resume: " + home + " already holds a finished run (model.safetensors); give --out DIR for the continued run");
+        try {
+            RunDirectory.checkTarget(home);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("--resume: " + e.getMessage() + "; give --out DIR for the continued run");
+        }
+        return home;
     }
 
     /** The line printed before training. */
@@ -125,9 +179,11 @@ final class TrainCommand extends KilnCommand {
             m.put("parameters", s.model.parameterCount());
             m.put("final", h.last().map(RunReport::epoch).orElse(null));
             m.put("epochs", RunReport.epochs(h));
+            m.put("events", RunReport.events(h));
             h.stopReason().ifPresent(r -> m.put("stop_reason", r));
             out().print(Json.text(m));
         } else if (!output.quiet) {
+            for (TrainingEvent e : h.events()) out().println(e.describe());
             h.stopReason().ifPresent(r -> out().println("stopped: " + r));
             EpochResult last = h.last().orElse(null);
             if (last != null) out().println("final: " + Progress.summary(last));

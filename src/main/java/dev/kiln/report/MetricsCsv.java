@@ -1,6 +1,7 @@
 package dev.kiln.report;
 
 import dev.kiln.train.EpochResult;
+import dev.kiln.train.TrainingEvent;
 import java.util.List;
 import java.util.Locale;
 
@@ -9,8 +10,11 @@ import java.util.Locale;
  * <ul>
  *   <li>{@code metrics.csv}: one row per epoch, {@value #METRICS_HEADER}; {@code step} is the epoch's last
  *       global step (0-based), {@code lr} that step's learning rate; a value that does not apply (no
- *       validation data, accuracy of a regression) is an empty cell, which pandas and R read as NaN;</li>
+ *       validation data, accuracy of a regression) is an empty cell, which pandas and R read as NaN;
+ *       {@code skipped_steps} counts the steps whose update {@code --on-divergence skip} dropped;</li>
  *   <li>{@code lr.csv}: one row per optimizer step, {@value #LR_HEADER};</li>
+ *   <li>{@code events.csv}: what the divergence guard did, one row per event, {@value #EVENTS_HEADER}
+ *       ({@link #events});</li>
  *   <li>{@code compare.csv}: the metrics of several runs in long format ({@link #combined}).</li>
  * </ul>
  * Numbers are written in Java's shortest round-trip form ({@link Double#toString}), so a reader gets back
@@ -20,9 +24,11 @@ public final class MetricsCsv {
     private MetricsCsv() {}
 
     /** The header of {@code metrics.csv}. */
-    public static final String METRICS_HEADER = "epoch,step,lr,loss,accuracy,val_loss,val_accuracy,seconds";
+    public static final String METRICS_HEADER = "epoch,step,lr,loss,accuracy,val_loss,val_accuracy,seconds,skipped_steps";
     /** The header of {@code lr.csv}. */
     public static final String LR_HEADER = "step,epoch,lr";
+    /** The header of {@code events.csv}. */
+    public static final String EVENTS_HEADER = "kind,epoch,first_step,last_step,steps,to_step,lr_scale,description";
 
     /** The text of {@code metrics.csv}. */
     public static String metrics(List<EpochResult> epochs) {
@@ -31,7 +37,8 @@ public final class MetricsCsv {
             s.append(r.epoch()).append(',').append(r.lastStep()).append(',').append(num(r.lr())).append(',')
                     .append(num(r.loss())).append(',').append(num(r.accuracy())).append(',')
                     .append(num(r.valLoss())).append(',').append(num(r.valAccuracy())).append(',')
-                    .append(String.format(Locale.ROOT, "%.6f", r.seconds())).append('\n');
+                    .append(String.format(Locale.ROOT, "%.6f", r.seconds())).append(',')
+                    .append(r.skippedSteps()).append('\n');
         }
         return s.toString();
     }
@@ -55,6 +62,23 @@ public final class MetricsCsv {
         if (stepsPerEpoch < 1) throw new IllegalArgumentException("steps per epoch must be >= 1, got " + stepsPerEpoch);
         StringBuilder s = new StringBuilder(LR_HEADER).append('\n');
         for (int i = 0; i < lr.length; i++) s.append(i).append(',').append(i / stepsPerEpoch).append(',').append(num(lr[i])).append('\n');
+        return s.toString();
+    }
+
+    /**
+     * The text of {@code events.csv}: each {@link TrainingEvent} (SKIP, ROLLBACK, STOP) with the epoch it was
+     * detected in, the window of global steps checked, how many of them were non-finite, the step a rollback
+     * went back to (empty otherwise), the learning-rate multiplier in force after it, and its one-line
+     * description (quoted: it holds commas).
+     */
+    public static String events(List<TrainingEvent> events) {
+        StringBuilder s = new StringBuilder(EVENTS_HEADER).append('\n');
+        for (TrainingEvent e : events) {
+            s.append(e.kind().name()).append(',').append(e.epoch()).append(',').append(e.firstStep()).append(',')
+                    .append(e.lastStep()).append(',').append(e.steps()).append(',')
+                    .append(e.toStep() < 0 ? "" : Long.toString(e.toStep())).append(',').append(num(e.lrScale())).append(',')
+                    .append('"').append(e.describe().replace("\"", "\"\"")).append('"').append('\n');
+        }
         return s.toString();
     }
 

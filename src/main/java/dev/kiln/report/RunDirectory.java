@@ -12,6 +12,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 
 /**
  * A run's output directory, built where nobody looks and moved into place whole: files are written into a
@@ -19,6 +22,12 @@ import java.time.format.DateTimeFormatter;
  * the target (one rename(2)). A run that fails before it commits is {@linkplain #close() removed}, together
  * with any parent directories it had to create, so a failed run leaves nothing behind; a shutdown hook does
  * the same when the JVM is stopped (Ctrl-C) in the middle of a run.
+ *
+ * <p>A target may already hold a {@value #CHECKPOINTS}{@code /} directory (the checkpoints of this run, written
+ * there while it trains, or of the run it resumes). Then {@link #commit} moves each file of the hidden
+ * directory into the target instead (each one rename(2), {@code model.safetensors} last, so a directory with
+ * a model in it is a finished run) and never touches {@code checkpoints/}: renaming the checkpoints into the
+ * hidden directory first would lose them if the process were killed in between.
  *
  * <pre>{@code
  * try (RunDirectory dir = RunDirectory.open(Path.of("runs/seed-20261128-101500"))) {
@@ -30,6 +39,10 @@ import java.time.format.DateTimeFormatter;
  */
 public final class RunDirectory implements AutoCloseable {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+    /** The one entry a target may already hold: the run's checkpoint directory. */
+    public static final String CHECKPOINTS = "checkpoints";
+    /** The file moved into a target last by {@link #commit}: its presence marks a finished run. */
+    private static final String LAST = "model.safetensors";
 
     private final Path target;
     private final Path partial;
@@ -57,15 +70,20 @@ public final class RunDirectory implements AutoCloseable {
     }
 
     /**
-     * Checks that {@code target} can receive a run: it does not exist, or it is an empty directory.
+     * Checks that {@code target} can receive a run: it does not exist, or it is a directory that is empty or
+     * holds only a {@value #CHECKPOINTS}{@code /} directory.
      *
-     * @throws IllegalArgumentException naming the target otherwise
+     * @throws IllegalArgumentException naming the target and the first other entry otherwise
      */
     public static void checkTarget(Path target) {
         if (!Files.exists(target)) return;
         if (!Files.isDirectory(target)) throw new IllegalArgumentException(target + " exists and is not a directory");
         try (DirectoryStream<Path> s = Files.newDirectoryStream(target)) {
-            if (s.iterator().hasNext()) throw new IllegalArgumentException(target + " already exists and is not empty");
+            for (Path p : s) {
+                if (p.getFileName().toString().equals(CHECKPOINTS) && Files.isDirectory(p)) continue;
+                throw new IllegalArgumentException(target + " already exists and is not empty (it holds " + p.getFileName()
+                        + "; only a " + CHECKPOINTS + "/ directory may be there)");
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + target + ": " + e.getMessage(), e);
         }
@@ -100,25 +118,55 @@ public final class RunDirectory implements AutoCloseable {
     /** Whether {@link #commit} has moved the run into place. */
     public boolean committed() { return committed; }
 
-    /** Moves the finished run into place (replacing an empty directory there). */
+    /**
+     * Moves the finished run into place: renames the hidden directory to the target (replacing an empty
+     * directory there), or, when the target holds {@code checkpoints/}, moves each entry into it, leaving
+     * {@code checkpoints/} as it is.
+     */
     public void commit() {
         if (closed) throw new IllegalStateException("run directory " + target + " was already closed");
         if (committed) return;
         try {
             if (Files.isDirectory(target)) {
                 checkTarget(target);
-                Files.delete(target);
-            }
-            try {
-                Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(partial, target);
+                if (Files.exists(target.resolve(CHECKPOINTS))) {
+                    moveEntries();
+                } else {
+                    Files.delete(target);
+                    move(partial, target);
+                }
+            } else {
+                move(partial, target);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot move the run into " + target + ": " + e.getMessage(), e);
         }
         committed = true;
         removeHook();
+    }
+
+    /** Moves every entry of the hidden directory into the target ({@value #LAST} last), then removes it. */
+    private void moveEntries() throws IOException {
+        List<Path> entries = new ArrayList<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(partial)) {
+            for (Path p : s) entries.add(p);
+        }
+        entries.sort(Comparator.comparing((Path p) -> p.getFileName().toString().equals(LAST)).thenComparing(Path::getFileName));
+        for (Path p : entries) {
+            if (p.getFileName().toString().equals(CHECKPOINTS))
+                throw new IOException(partial + " holds a " + CHECKPOINTS + "/ of its own, which would replace the run's");
+            move(p, target.resolve(p.getFileName().toString()));
+        }
+        Files.delete(partial);
+    }
+
+    /** One rename(2); a plain move where the file system cannot rename atomically. */
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to);
+        }
     }
 
     /** Removes the working directory unless the run was committed. */

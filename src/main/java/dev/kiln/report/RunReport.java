@@ -2,6 +2,7 @@ package dev.kiln.report;
 
 import dev.kiln.train.EpochResult;
 import dev.kiln.train.History;
+import dev.kiln.train.TrainingEvent;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,7 +11,7 @@ import java.util.Map;
 
 /**
  * The files that describe one training history, written into a run directory (or a compare variant's
- * sub-directory): {@code metrics.csv} and {@code lr.csv} ({@link MetricsCsv}), {@code loss.png},
+ * sub-directory): {@code metrics.csv}, {@code lr.csv} and {@code events.csv} ({@link MetricsCsv}), {@code loss.png},
  * {@code accuracy.png} (classification only) and {@code lr.png} ({@link RunCharts}); and the same numbers
  * as JSON-ready maps for {@code --json} summaries.
  */
@@ -24,6 +25,8 @@ public final class RunReport {
         files.add("metrics.csv");
         AtomicFiles.writeString(dir.resolve("lr.csv"), MetricsCsv.learningRates(h.stepLearningRates(), stepsPerEpoch));
         files.add("lr.csv");
+        AtomicFiles.writeString(dir.resolve("events.csv"), MetricsCsv.events(h.events()));
+        files.add("events.csv");
         if (!h.epochs().isEmpty()) {
             RunCharts.loss(dir.resolve("loss.png"), title + ": loss", h);
             files.add("loss.png");
@@ -50,8 +53,29 @@ public final class RunReport {
         m.put("val_loss", Json.number(r.valLoss()));
         m.put("val_accuracy", Json.number(r.valAccuracy()));
         m.put("seconds", r.seconds());
-        if (r.skippedSteps() > 0) m.put("skipped_steps", r.skippedSteps());
+        m.put("skipped_steps", r.skippedSteps());
         return m;
+    }
+
+    /** One divergence-guard event as a JSON object (keys as events.csv; {@code to_step} null unless a rollback). */
+    public static Map<String, Object> event(TrainingEvent e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("kind", e.kind().name());
+        m.put("epoch", e.epoch());
+        m.put("first_step", e.firstStep());
+        m.put("last_step", e.lastStep());
+        m.put("steps", e.steps());
+        m.put("to_step", e.toStep() < 0 ? null : e.toStep());
+        m.put("lr_scale", Json.number(e.lrScale()));
+        m.put("description", e.describe());
+        return m;
+    }
+
+    /** Every divergence-guard event of the history as JSON objects. */
+    public static List<Map<String, Object>> events(History h) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (TrainingEvent e : h.events()) out.add(event(e));
+        return out;
     }
 
     /** Every epoch as JSON objects. */

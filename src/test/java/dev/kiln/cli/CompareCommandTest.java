@@ -37,7 +37,7 @@ class CompareCommandTest {
         // metrics.csv: 10 epochs; the step variant's lr is 1e-2 * 0.8^floor(epoch/2): 0.01 at epoch 0, 0.004096 at epoch 9
         List<String[]> step = Cli.csv(out.resolve("step/metrics.csv"));
         List<String[]> constant = Cli.csv(out.resolve("constant/metrics.csv"));
-        assertEquals("epoch,step,lr,loss,accuracy,val_loss,val_accuracy,seconds", String.join(",", step.get(0)));
+        assertEquals("epoch,step,lr,loss,accuracy,val_loss,val_accuracy,seconds,skipped_steps", String.join(",", step.get(0)));
         assertEquals(11, step.size());
         int lr = Cli.column(step.get(0), "lr");
         Tolerance exact = Tolerance.SCHEDULE;

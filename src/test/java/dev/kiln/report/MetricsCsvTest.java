@@ -3,20 +3,22 @@ package dev.kiln.report;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.kiln.train.EpochResult;
+import dev.kiln.train.TrainingEvent;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The CSV and table formats: round-trip numbers, empty cells for what does not apply. */
 class MetricsCsvTest {
     static final EpochResult E0 = new EpochResult(0, 19, 0.01, 1.0986122886681098, 0.343, Double.NaN, Double.NaN, 0.0123456789, 0);
-    static final EpochResult E1 = new EpochResult(1, 39, 0.01 * 0.8, 0.9, 0.5, 0.95, 0.45, 0.5, 0);
+    static final EpochResult E1 = new EpochResult(1, 39, 0.01 * 0.8, 0.9, 0.5, 0.95, 0.45, 0.5, 3);
 
     @Test
     void metricsRowsRoundTripEveryDouble() {
         String csv = MetricsCsv.metrics(List.of(E0, E1));
         List<String> lines = csv.lines().toList();
         assertEquals(MetricsCsv.METRICS_HEADER, lines.get(0));
-        assertEquals("0,19,0.01,1.0986122886681098,0.343,,,0.012346", lines.get(1), "NaN is an empty cell; seconds to the microsecond");
+        assertEquals("0,19,0.01,1.0986122886681098,0.343,,,0.012346,0", lines.get(1), "NaN is an empty cell; seconds to the microsecond");
+        assertEquals("3", lines.get(2).split(",")[8], "skipped_steps");
         String[] cells = lines.get(2).split(",");
         assertEquals(0.01 * 0.8, Double.parseDouble(cells[2]), 0.0, "the very double");
         assertEquals("0.95", cells[5]);
@@ -51,5 +53,17 @@ class MetricsCsvTest {
         assertEquals("1e-07", EpochTable.significant(1e-7));
         assertEquals("3.16228e-05", EpochTable.significant(Math.sqrt(1e-9)));
         assertEquals("0.01", EpochTable.significant(0.01));
+    }
+
+    @Test
+    void eventsCsvHasOneRowPerEventWithItsQuotedDescription() {
+        TrainingEvent skip = new TrainingEvent(TrainingEvent.Kind.SKIP, 1, 20, 39, 4, -1, 1.0);
+        TrainingEvent back = new TrainingEvent(TrainingEvent.Kind.ROLLBACK, 2, 40, 59, 3, 40, 0.5);
+        List<String> lines = MetricsCsv.events(List.of(skip, back)).lines().toList();
+        assertEquals(List.of(MetricsCsv.EVENTS_HEADER,
+                "SKIP,1,20,39,4,,1.0,\"skip: 4 non-finite steps in steps 20-39 (epoch 1) dropped\"",
+                "ROLLBACK,2,40,59,3,40,0.5,\"rollback: 3 non-finite steps in steps 40-59 (epoch 2); back to step 40, learning rate x0.5 from now on\""),
+                lines);
+        assertEquals(List.of(MetricsCsv.EVENTS_HEADER), MetricsCsv.events(List.of()).lines().toList());
     }
 }

@@ -58,6 +58,40 @@ class RunDirectoryTest {
     }
 
     @Test
+    void aTargetHoldingOnlyCheckpointsReceivesTheRunFileByFileAndKeepsThem(@TempDir Path tmp) throws IOException {
+        Path target = tmp.resolve("run");
+        Path step = Files.createDirectories(target.resolve("checkpoints/step-10"));
+        Files.writeString(step.resolve("state.json"), "{}");
+        RunDirectory.checkTarget(target);
+        try (RunDirectory d = RunDirectory.open(target)) {
+            AtomicFiles.writeString(d.file("metrics.csv"), "m");
+            AtomicFiles.writeString(d.file("model.safetensors"), "w");
+            Files.createDirectories(d.path().resolve("sub"));
+            AtomicFiles.writeString(d.path().resolve("sub/x"), "x");
+            assertEquals(List.of("checkpoints"), names(target), "nothing of the run at the target before commit");
+            d.commit();
+        }
+        assertEquals(List.of("checkpoints", "metrics.csv", "model.safetensors", "sub"), names(target));
+        assertEquals("x", Files.readString(target.resolve("sub/x")));
+        assertEquals("{}", Files.readString(step.resolve("state.json")), "the checkpoints are untouched");
+        assertEquals(List.of("run"), names(tmp), "the hidden directory is gone");
+        // an uncommitted run beside checkpoints removes only its own hidden directory
+        Path other = tmp.resolve("other");
+        Files.createDirectories(other.resolve("checkpoints"));
+        try (RunDirectory d = RunDirectory.open(other)) {
+            AtomicFiles.writeString(d.file("metrics.csv"), "m");
+        }
+        assertEquals(List.of("checkpoints"), names(other));
+        assertEquals(List.of("other", "run"), names(tmp));
+        // anything else beside checkpoints/ (a finished run) is refused, naming it
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RunDirectory.checkTarget(target));
+        assertTrue(e.getMessage().contains("not empty") && e.getMessage().matches(".*it holds (metrics.csv|model.safetensors|sub);.*"), e.getMessage());
+        Path fileNamedCheckpoints = Files.createDirectories(tmp.resolve("third"));
+        Files.writeString(fileNamedCheckpoints.resolve("checkpoints"), "not a directory");
+        assertThrows(IllegalArgumentException.class, () -> RunDirectory.checkTarget(fileNamedCheckpoints));
+    }
+
+    @Test
     void defaultTargetsAreStampedAndNeverCollide(@TempDir Path tmp) throws IOException {
         LocalDateTime t = LocalDateTime.of(2026, 11, 28, 10, 15, 0);
         Path first = RunDirectory.defaultTarget(tmp, "seed", t);
