@@ -1,15 +1,13 @@
 package dev.kiln.report;
 
+import dev.kiln.train.checkpoint.Durable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -138,6 +136,9 @@ public final class RunDirectory implements AutoCloseable {
             } else {
                 move(partial, target);
             }
+            // make the renames durable, not only atomic (the checkpoint writer's protocol)
+            Durable.syncDirectory(target);
+            if (target.toAbsolutePath().getParent() != null) Durable.syncDirectory(target.toAbsolutePath().getParent());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot move the run into " + target + ": " + e.getMessage(), e);
         }
@@ -181,7 +182,7 @@ public final class RunDirectory implements AutoCloseable {
     private void discard() {
         if (committed) return;
         try {
-            deleteTree(partial);
+            Durable.deleteTree(partial);
         } catch (IOException ignored) {
             // best effort: a hidden partial directory is all that can remain
         }
@@ -206,23 +207,5 @@ public final class RunDirectory implements AutoCloseable {
                 return;   // not empty (someone else wrote there): keep it and its parents
             }
         }
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) return;
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                if (exc != null) throw exc;
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

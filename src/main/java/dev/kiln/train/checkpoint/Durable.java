@@ -15,11 +15,11 @@ import java.nio.file.attribute.BasicFileAttributes;
  * durable renames): write each file and {@code fsync} it; {@code fsync} the directory holding them; rename
  * that directory into place; {@code fsync} its parent, so the rename itself survives a power cut.
  */
-final class Durable {
+public final class Durable {
     private Durable() {}
 
     /** Creates {@code file} (it must not exist), writes {@code bytes} and forces them to the disk. */
-    static void write(Path file, byte[] bytes) throws IOException {
+    public static void write(Path file, byte[] bytes) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             ByteBuffer b = ByteBuffer.wrap(bytes);
             while (b.hasRemaining()) ch.write(b);
@@ -31,7 +31,7 @@ final class Durable {
      * Forces a directory's entries to the disk (Linux and macOS allow opening a directory for reading and
      * fsync on it; where the platform refuses, the rename is still atomic, only not yet durable).
      */
-    static void syncDirectory(Path dir) throws IOException {
+    public static void syncDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {
@@ -40,7 +40,7 @@ final class Durable {
     }
 
     /** Deletes a directory tree (best effort is the caller's choice: this throws on the first failure). */
-    static void deleteTree(Path root) throws IOException {
+    public static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) return;
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
@@ -59,7 +59,7 @@ final class Durable {
     }
 
     /** Deletes a tree, ignoring failures (cleanup after another error, which is the one to report). */
-    static void deleteQuietly(Path root) {
+    public static void deleteQuietly(Path root) {
         try {
             deleteTree(root);
         } catch (IOException | RuntimeException ignored) {
