@@ -1,7 +1,7 @@
 package dev.kiln.backend;
 
 /**
- * Slots of the small device-resident statistics buffer ({@link Backend#allocStats()}). Accumulators are
+ * Slots of the small device-resident statistics buffer ({@code backend.alloc(Stats.SIZE)}). Accumulators are
  * summed on the device over many steps and read back once per epoch or log interval (DESIGN.md: nothing
  * in the step loop copies to the host).
  */
