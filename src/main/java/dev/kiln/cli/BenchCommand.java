@@ -33,11 +33,11 @@ final class BenchCommand extends KilnCommand {
     String workload;
 
     @Option(names = "--warmup", paramLabel = "N", order = 2,
-            description = "Untimed epochs first (default: 20 for seed, whose epoch is 20 steps, so the JIT has compiled the step; 1 for the others).")
+            description = "Untimed epochs first (default: 20 when an epoch is under a GFLOP of work, as seed, so the JIT has compiled the step; 1 for the others).")
     Integer warmup;
 
     @Option(names = "--epochs", paramLabel = "N", order = 3,
-            description = "Timed epochs (default: 200 for seed, about a second of work; 1 for the others, as the PyTorch side).")
+            description = "Timed epochs (default: 200 when an epoch is under a GFLOP of work, as seed; 1 for the others, as the PyTorch side).")
     Integer epochs;
 
     @Option(names = "--rows", paramLabel = "N", order = 4, description = "Training rows instead of the workload's (a quicker run).")
@@ -86,7 +86,10 @@ final class BenchCommand extends KilnCommand {
             for (Bench.Workload w : ws) {
                 // A 20-step seed epoch is over before the JIT has compiled the step: time it the way the PyTorch
                 // side does (20 warm-up epochs, then many), the bigger workloads one epoch after one warm-up.
-                boolean tiny = w.rows() / w.batch() < 100;
+                long params = 0;
+                for (int i = 1; i < w.widths().length; i++) params += (long) w.widths()[i - 1] * w.widths()[i] + w.widths()[i];
+                boolean tiny = 6.0 * params * w.rows() < 1e9;     // an epoch of under a GFLOP: seed, not wide
+
                 int warm = warmup != null ? warmup : tiny ? 20 : 1;
                 int timedEpochs = epochs != null ? epochs : tiny ? 200 : 1;
                 Bench.Result r = Bench.run(backend, w, warm, timedEpochs, seed);
