@@ -4,39 +4,49 @@ import java.util.Arrays;
 
 /**
  * Row-major SGEMM, C = alpha op(A) op(B) + beta C, cache-blocked after Goto and van de Geijn (2008): for each
- * NC-wide column block and KC-deep slice of k, B is packed once into NR-wide panels (shared by the threads),
- * each thread packs an MC-row block of A into MR-row panels and runs the {@link MicroKernel} over its tiles.
+ * NC-wide column block and KC-deep slice of k, op(B) is packed into NR-wide panels and op(A) into MR-row
+ * panels (both shared by the threads, packed in parallel in one pool run), then the tiles are computed in a
+ * second pool run whose chunks are (MC-row block) x (a few B panels); a chunk walks its B panels (each kept
+ * in L1) against the row block's A panels (kept in L2) with the {@link MicroKernel}. Small chunks claimed
+ * from a shared counter balance the two cores even when another process takes one of them for a while.
  * Packing reads op(A) and op(B) through their transposes, so one micro-kernel serves all four cases.
  *
  * <p>Rounding and determinism: element (i, j) is, for the first k slice, {@code alpha*acc + beta*C} (just
  * {@code alpha*acc} when beta = 0, so old NaNs in C are ignored), and for each later slice
- * {@code C + alpha*acc}, where acc is the fused multiply-add chain over the slice. This depends only on the
- * shape, never on the thread count or on which thread ran which block, so results are bit-identical for any
- * number of threads. Small products take the same path on the calling thread: packing a 50 x 9 block costs
- * less than the latency-bound dot products of a naive loop. alpha = 0 or k = 0 gives C = beta C (BLAS: A
- * and B unread).
+ * {@code C + alpha*acc}, where acc is the fused multiply-add chain over the slice; k is cut into
+ * ceil(k / KC) slices of equal depth (the last one shorter by the remainder). This depends only on the
+ * shape, never on the thread count, the row/column chunking or which thread ran which chunk, so
+ * results are bit-identical for any number of threads. Small products take the same path on the calling
+ * thread: packing a 50 x 9 block costs less than the latency-bound dot products of a naive loop. alpha = 0
+ * or k = 0 gives C = beta C (BLAS: A and B unread).
  *
  * <p>Not thread-safe: one call at a time (the backend is one stream).
  */
 final class CpuGemm {
-    /** Depth of a k slice: a packed B panel is KC x NR floats (16 KiB at NR = 16, 32 KiB at 32), kept in L1/L2. */
+    /** Depth of a k slice: a packed B panel is KC x NR floats (16 KiB at NR = 16), kept in L1. */
     static final int KC = 256;
-    /** Rows of a packed A block (rounded down to whole MR-row panels): MC x KC floats, 128 KiB, kept in L2. */
-    static final int MC = 128;
-    /** Width of a packed B block: KC x NC floats (1 MiB). */
-    static final int NC = 1024;
+    /** Rows of an A row block (rounded down to whole MR-row panels): MC x KC floats, 144 KiB, kept in L2. */
+    static final int MC = 144;
+    /**
+     * Width of a packed B block: KC x NC floats (4 MiB, in L3). As wide as the widest layer of the standard
+     * workloads, so that op(A) is packed once per k slice rather than once per column block (at NC = 1024,
+     * a 512 x 4096 x 4096 product packed A four times).
+     */
+    static final int NC = 4096;
     /** Products of fewer flops than this stay on the calling thread (splitting costs more than it saves). */
-    static final long PARALLEL_FLOPS = 1L << 22;
-    /** B panels packed per chunk when packing in parallel. */
+    static final long PARALLEL_FLOPS = 1L << 21;
+    /** Panels (of A or B) packed per chunk of the parallel packing run. */
     private static final int PACK_PANELS = 8;
+    /** B panels per compute chunk: 2 x 16 columns, small enough to balance, large enough that a chunk is ~100 us. */
+    private static final int CHUNK_PANELS = 2;
 
     private final CpuPool pool;
     private final MicroKernel[] kernels;   // one per thread (the scalar kernel keeps a tile accumulator)
     private final int mr, nr, mc;
 
-    // buffers, allocated on the first blocked call and kept
+    // buffers, grown to the largest call seen and kept
     private float[] packB;
-    private final float[][] packA;
+    private float[] packA = new float[0];
     private final float[][] edge;
 
     // the current call
@@ -44,11 +54,17 @@ final class CpuGemm {
     private int m, n, aOff, lda, bOff, ldb, cOff, ldc;
     private float alpha, beta;
     private float[] a, b, c;
-    private int jc, nc, pc, kc, panels, mcBlock, rowBlocks, colSplit, panelsPerSplit;
+    private int jc, nc, pc, kc, panels, aPanels, aPackChunks, bPackChunks, mcBlock, rowBlocks, colGroups;
 
+    /** Chunks [0, aPackChunks) pack A panels, the rest pack B panels. */
     private final CpuPool.Body packBody = (chunk, worker) -> {
-        int p0 = chunk * PACK_PANELS;
-        packB(p0, Math.min(panels, p0 + PACK_PANELS));
+        if (chunk < aPackChunks) {
+            int p0 = chunk * PACK_PANELS;
+            packA(p0, Math.min(aPanels, p0 + PACK_PANELS));
+        } else {
+            int p0 = (chunk - aPackChunks) * PACK_PANELS;
+            packB(p0, Math.min(panels, p0 + PACK_PANELS));
+        }
     };
     private final CpuPool.Body computeBody = this::computeChunk;
 
@@ -61,7 +77,6 @@ final class CpuGemm {
         mr = kernels[0].mr();
         nr = kernels[0].nr();
         mc = MC / mr * mr;
-        packA = new float[t][];
         edge = new float[t][];
     }
 
@@ -123,25 +138,37 @@ final class CpuGemm {
         this.c = c; this.cOff = cOff; this.ldc = ldc;
         int threads = pool.threads();
         boolean parallel = threads > 1 && 2L * m * n * k >= PARALLEL_FLOPS;
-        // row blocks: MC rows, or fewer so that every thread gets one; split columns too when rows are few
-        mcBlock = mc;
-        if (parallel) mcBlock = Math.min(mc, roundUp((m + threads - 1) / threads, mr));
+        // row blocks of at most MC rows, as equal as whole MR-row panels allow (128 rows: one block of 132,
+        // not 126 + 2); the blocking never changes an element's FMA chain, only which tile computes it
+        int blocks = (m + mc - 1) / mc;
+        mcBlock = roundUp((m + blocks - 1) / blocks, mr);
         rowBlocks = (m + mcBlock - 1) / mcBlock;
+        aPanels = (m + mr - 1) / mr;
+        // k slices of at most KC, as equal as possible (784 = 4 x 196, not 3 x 256 + 16: a thin last slice
+        // pays a whole merge of C for a few FMAs); like the blocks, a function of k alone
+        int slices = (k + KC - 1) / KC, kSlice = (k + slices - 1) / slices;
+        int aSize = aPanels * mr * kSlice;
+        if (packA.length < aSize) packA = new float[aSize];
         if (packB == null) packB = new float[KC * roundUp(NC, nr)];
         try {
             for (jc = 0; jc < n; jc += NC) {
                 nc = Math.min(NC, n - jc);
                 panels = (nc + nr - 1) / nr;
-                colSplit = parallel && rowBlocks < threads ? Math.min(panels, (threads + rowBlocks - 1) / rowBlocks) : 1;
-                panelsPerSplit = (panels + colSplit - 1) / colSplit;
-                colSplit = (panels + panelsPerSplit - 1) / panelsPerSplit;
-                for (pc = 0; pc < k; pc += KC) {
-                    kc = Math.min(KC, k - pc);
+                colGroups = parallel ? (panels + CHUNK_PANELS - 1) / CHUNK_PANELS : 1;
+                for (pc = 0; pc < k; pc += kSlice) {
+                    kc = Math.min(kSlice, k - pc);
                     first = pc == 0;
-                    if (parallel && panels > PACK_PANELS) pool.run(packBody, (panels + PACK_PANELS - 1) / PACK_PANELS);
-                    else packB(0, panels);
-                    if (parallel) pool.run(computeBody, rowBlocks * colSplit);
-                    else for (int rb = 0; rb < rowBlocks; rb++) computeChunk(rb, 0);
+                    // A is repacked per column block only when n > NC (rare; then it is 1/NC of the work)
+                    aPackChunks = (aPanels + PACK_PANELS - 1) / PACK_PANELS;
+                    bPackChunks = (panels + PACK_PANELS - 1) / PACK_PANELS;
+                    if (parallel) {
+                        pool.run(packBody, aPackChunks + bPackChunks);
+                        pool.run(computeBody, rowBlocks * colGroups);
+                    } else {
+                        packA(0, aPanels);
+                        packB(0, panels);
+                        for (int rb = 0; rb < rowBlocks; rb++) computeChunk(rb, 0);
+                    }
                 }
             }
         } finally {
@@ -163,7 +190,7 @@ final class CpuGemm {
                     if (cols < nr) Arrays.fill(dst, d + cols, d + nr, 0f);
                 }
             } else {
-                // op(B)[p][j] = B[j][p]: read each stored row contiguously, scatter with stride NR
+                // op(B)[p][j] = B[j][p]: read each stored row contiguously, scatter with stride NR (in L1)
                 for (int j = 0; j < cols; j++) {
                     int src = bOff + (col0 + j) * ldb + pc;
                     for (int p = 0; p < kc; p++) dst[base + p * nr + j] = b[src + p];
@@ -173,11 +200,11 @@ final class CpuGemm {
         }
     }
 
-    /** Packs rows [i0, i0+rows) of op(A), columns [pc, pc+kc), into mr-row panels: dst[(ir*kc + p)*mr + r]. */
-    private void packA(float[] dst, int i0, int rows) {
-        int aPanels = (rows + mr - 1) / mr;
-        for (int ir = 0; ir < aPanels; ir++) {
-            int r0 = i0 + ir * mr, rs = Math.min(mr, i0 + rows - r0), base = ir * kc * mr;
+    /** Packs A panels [p0, p1) (rows [p0*mr, p1*mr) of op(A), columns [pc, pc+kc)): packA[(ir*kc + p)*mr + r]. */
+    private void packA(int p0, int p1) {
+        float[] dst = packA;
+        for (int ir = p0; ir < p1; ir++) {
+            int r0 = ir * mr, rs = Math.min(mr, m - r0), base = ir * kc * mr;
             if (!tA) {
                 for (int r = 0; r < rs; r++) {
                     int src = aOff + (r0 + r) * lda + pc;
@@ -196,22 +223,21 @@ final class CpuGemm {
 
     // ---- compute ----------------------------------------------------------------------------------------
 
-    /** One chunk: row block chunk / colSplit, panel group chunk % colSplit of the current (jc, pc) block. */
+    /** One chunk: row block chunk / colGroups, B panel group chunk % colGroups of the current (jc, pc) block. */
     private void computeChunk(int chunk, int worker) {
-        int rb = chunk / colSplit, cs = chunk % colSplit;
+        int rb = chunk / colGroups, cg = chunk % colGroups;
         int i0 = rb * mcBlock, rows = Math.min(mcBlock, m - i0);
-        int jr0 = cs * panelsPerSplit, jr1 = Math.min(panels, jr0 + panelsPerSplit);
-        float[] pa = packA[worker];
-        if (pa == null) pa = packA[worker] = new float[mc * KC];
+        int per = (panels + colGroups - 1) / colGroups;
+        int jr0 = cg * per, jr1 = Math.min(panels, jr0 + per);
         float[] out = edge[worker];
         if (out == null) out = edge[worker] = new float[mr * nr];
-        packA(pa, i0, rows);
+        float[] pa = packA;
         MicroKernel kern = kernels[worker];
-        int aPanels = (rows + mr - 1) / mr;
+        int ir0 = i0 / mr, ir1 = (i0 + rows + mr - 1) / mr;
         for (int jr = jr0; jr < jr1; jr++) {
             int col0 = jc + jr * nr, cols = Math.min(nr, n - col0), bp = jr * kc * nr;
-            for (int ir = 0; ir < aPanels; ir++) {
-                int r0 = i0 + ir * mr, rs = Math.min(mr, m - r0);
+            for (int ir = ir0; ir < ir1; ir++) {
+                int r0 = ir * mr, rs = Math.min(mr, m - r0);
                 int ci = cOff + r0 * ldc + col0;
                 if (rs == mr && cols == nr) {
                     kern.tile(kc, pa, ir * kc * mr, packB, bp, c, ci, ldc, alpha, beta, first, null);

@@ -12,6 +12,22 @@ final class CpuKernels {
     // Activation codes (Activation.code(), the KILN_ACT_* of kiln_math.h)
     static final int LINEAR = 0, RELU = 1, LEAKY_RELU = 2, SOFTMAX = 6;
 
+    /**
+     * Whether the piecewise-linear activations run through {@link VectorKernels} (same bits, several times
+     * faster): when {@code jdk.incubator.vector} is loaded, unless {@code -Dkiln.cpu.vector=false}.
+     */
+    static final boolean VECTOR = CpuGemm.bestKind() && vectorKernelsLoad();
+
+    private static boolean vectorKernelsLoad() {
+        try {
+            return VectorKernels.lanes() > 0;
+        } catch (LinkageError e) {
+            return false;
+        }
+    }
+
+    private static boolean piecewiseLinear(int act) { return act == LINEAR || act == RELU || act == LEAKY_RELU; }
+
     // ---- forward -----------------------------------------------------------------------------------
 
     /**
@@ -20,6 +36,10 @@ final class CpuKernels {
      */
     static void biasActivation(int act, float slope, float[] z, float[] bias, int bo, float[] a,
                                int cols, int r0, int r1, double[] scratch) {
+        if (VECTOR && piecewiseLinear(act)) {
+            VectorKernels.biasActivation(act, slope, z, bias, bo, a, cols, r0, r1);
+            return;
+        }
         // one fused pass per row: v = z + b; Z = v; A = act(v) (kiln_act_forward), the switch outside the loops
         for (int r = r0; r < r1; r++) {
             int row = r * cols;
@@ -71,6 +91,10 @@ final class CpuKernels {
             return;
         }
         int i0 = r0 * cols, i1 = r1 * cols;
+        if (VECTOR && piecewiseLinear(act)) {
+            VectorKernels.activationBackward(act, slope, z, dA, dZ, i0, i1);
+            return;
+        }
         switch (act) {
             case LINEAR -> { for (int i = i0; i < i1; i++) dZ[i] = dA[i] * 1f; }
             case RELU -> { for (int i = i0; i < i1; i++) dZ[i] = dA[i] * (z[i] > 0f ? 1f : 0f); }

@@ -1,0 +1,124 @@
+package dev.kiln.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.backend.Activation;
+import dev.kiln.backend.DeviceBuffer;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The performance paths of the CPU backend give exactly the bits of the plain code they replace: the
+ * Vector API activations ({@link VectorKernels}) against the scalar formulas of kiln_math.h, special values
+ * included, and the 6 x 16 Vector API GEMM on two threads against the scalar 4 x 8 kernel on one thread on
+ * shapes that exercise every blocking edge (uneven k slices, a row block of 132, n above NC, edge tiles).
+ */
+class CpuFastPathTest {
+    /** Special values every activation path must treat exactly like the scalar code. */
+    private static final float[] SPECIAL = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f,
+            Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, Float.MAX_VALUE, -Float.MAX_VALUE, 1e-39f, -3.5f, 2.25f};
+
+    @Test
+    void theVectorPathIsTheOneUnderTest() {
+        // the surefire argLine loads jdk.incubator.vector, so the fast paths below are the ones compared
+        assertTrue(CpuKernels.VECTOR, "jdk.incubator.vector should be loaded in the test JVM");
+        assertTrue(CpuGemm.bestKind());
+    }
+
+    private static float[] values(Random rnd, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++)
+            x[i] = rnd.nextInt(4) == 0 ? SPECIAL[rnd.nextInt(SPECIAL.length)] : (float) (rnd.nextGaussian() * 2);
+        return x;
+    }
+
+    private static int[] bits(float[] x) {
+        int[] b = new int[x.length];
+        for (int i = 0; i < x.length; i++) b[i] = Float.floatToIntBits(x[i]);
+        return b;
+    }
+
+    @Test
+    void vectorActivationsMatchTheScalarFormulasBitForBit() {
+        Random rnd = new Random(3);
+        float slope = 0.1f;
+        try (CpuBackend be = new CpuBackend(2)) {
+            for (Activation act : new Activation[] {Activation.LINEAR, Activation.RELU, Activation.LEAKY_RELU}) {
+                // widths below, at and around the 8-lane vector and a row count that splits into chunks
+                for (int cols : new int[] {1, 3, 7, 8, 9, 16, 17, 37, 512}) {
+                    int rows = cols == 512 ? 130 : 11;
+                    float[] z = values(rnd, rows * cols), bias = values(rnd, cols), dA = values(rnd, rows * cols);
+                    float[] wantZ = new float[z.length], wantA = new float[z.length], wantDZ = new float[z.length];
+                    for (int r = 0; r < rows; r++) {
+                        for (int c = 0; c < cols; c++) {
+                            int i = r * cols + c;
+                            float v = z[i] + bias[c];
+                            wantZ[i] = v;
+                            wantA[i] = CpuMath.actForward(act.code(), v, slope);
+                            wantDZ[i] = dA[i] * CpuMath.actDerivative(act.code(), v, wantA[i], slope);
+                        }
+                    }
+                    DeviceBuffer dz = up(be, z), db = up(be, bias), da = be.alloc(z.length), ddA = up(be, dA);
+                    be.biasActivation(act, slope, dz, db, 0, da, rows, cols);
+                    be.activationBackward(act, slope, dz, da, ddA, ddA, rows, cols);   // in place, as the trainer does
+                    String what = act + " " + rows + "x" + cols;
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(bits(wantZ), bits(down(be, dz)), what + ": Z");
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(bits(wantA), bits(down(be, da)), what + ": A");
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(bits(wantDZ), bits(down(be, ddA)), what + ": dZ");
+                }
+            }
+        }
+    }
+
+    @Test
+    void vectorGemmOnTwoThreadsMatchesTheScalarKernelOnOneBitForBit() {
+        // {m, n, k}: k = 784 cuts into 4 slices of 196; m = 128 is one row block of 132 rows; n = 4200 > NC
+        // repacks A per column block; m = 7, n = 17 are all edge tiles; 300 x 200 x 513: three slices of 171
+        assertTrue(4200 > CpuGemm.NC);
+        int[][] shapes = {{128, 512, 784}, {20, 4200, 300}, {7, 17, 600}, {300, 200, 513}, {290, 40, 256}};
+        Random rnd = new Random(5);
+        try (CpuBackend vec = new CpuBackend(2, true); CpuBackend scalar = new CpuBackend(1, false)) {
+            for (int[] s : shapes) {
+                int m = s[0], n = s[1], k = s[2];
+                for (int t = 0; t < 4; t++) {
+                    boolean tA = (t & 1) != 0, tB = (t & 2) != 0;
+                    float alpha = t == 3 ? -0.5f : 1f, beta = t >= 2 ? 0.75f : 0f;
+                    float[] a = values(rnd, m * k), b = values(rnd, k * n), c = values(rnd, m * n);
+                    for (int i = 0; i < a.length; i++) if (!Float.isFinite(a[i])) a[i] = 0.5f;   // keep C finite
+                    for (int i = 0; i < b.length; i++) if (!Float.isFinite(b[i])) b[i] = -0.25f;
+                    for (int i = 0; i < c.length; i++) if (!Float.isFinite(c[i])) c[i] = 1f;
+                    float[] got = gemm(vec, tA, tB, m, n, k, alpha, a, b, beta, c);
+                    float[] want = gemm(scalar, tA, tB, m, n, k, alpha, a, b, beta, c);
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(bits(want), bits(got),
+                            "gemm " + m + "x" + n + "x" + k + " tA=" + tA + " tB=" + tB);
+                }
+            }
+            assertEquals("vector-api 8 lanes, 6x16 micro-kernel".replace("8", Integer.toString(VectorMicroKernel.lanes())),
+                    vec.provenance().get("gemm").replace("kiln cpu blocked sgemm: ", ""));
+        }
+    }
+
+    private static float[] gemm(CpuBackend be, boolean tA, boolean tB, int m, int n, int k, float alpha,
+                                float[] a, float[] b, float beta, float[] c) {
+        DeviceBuffer da = up(be, a), db = up(be, b), dc = up(be, c);
+        be.gemm(tA, tB, m, n, k, alpha, da, 0, tA ? m : k, db, 0, tB ? k : n, beta, dc, 0, n);
+        float[] out = down(be, dc);
+        da.close();
+        db.close();
+        dc.close();
+        return out;
+    }
+
+    private static DeviceBuffer up(CpuBackend be, float[] x) {
+        DeviceBuffer b = be.alloc(x.length);
+        be.upload(x, 0, b, 0, x.length);
+        return b;
+    }
+
+    private static float[] down(CpuBackend be, DeviceBuffer b) {
+        float[] x = new float[(int) b.length()];
+        be.download(b, 0, x, 0, x.length);
+        return x;
+    }
+}
