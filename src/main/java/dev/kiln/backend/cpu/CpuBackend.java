@@ -4,6 +4,7 @@ import dev.kiln.backend.Activation;
 import dev.kiln.backend.Backend;
 import dev.kiln.backend.BackendException;
 import dev.kiln.backend.DeviceBuffer;
+import dev.kiln.backend.HostSharing;
 import dev.kiln.backend.LossKind;
 import dev.kiln.backend.Stats;
 import dev.kiln.backend.UpdateRule;
@@ -28,7 +29,7 @@ import java.util.Set;
  * <p>Like a device stream, one backend serves one thread at a time. Nothing is allocated per op once the
  * scratch arrays have grown to the largest op seen.
  */
-public final class CpuBackend implements Backend {
+public final class CpuBackend implements Backend, HostSharing {
     /** Elements (or row elements) per chunk of a split op; ops smaller than this run on the calling thread. */
     static final int CHUNK = 32768;
     /** Columns per chunk of biasGrad. */
@@ -99,6 +100,15 @@ public final class CpuBackend implements Backend {
     @Override public DeviceBuffer alloc(long n) { return allocate(n, false); }
 
     @Override public DeviceBuffer allocInt(long n) { return allocate(n, true); }
+
+    /** The array itself as a buffer: on the CPU the device memory is the heap, so read-only data needs no copy. */
+    @Override
+    public DeviceBuffer shareReadOnly(float[] data) {
+        if (closed) throw new BackendException("cpu shareReadOnly: backend is closed");
+        CpuBuffer b = new CpuBuffer(this, data);
+        open.add(b);
+        return b;
+    }
 
     private DeviceBuffer allocate(long n, boolean isInt) {
         String what = isInt ? " ints" : " floats";

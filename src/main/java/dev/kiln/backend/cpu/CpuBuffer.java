@@ -15,6 +15,14 @@ public final class CpuBuffer implements DeviceBuffer {
     private final boolean isInt;
     private final CpuBackend owner;
 
+    /** A float buffer over an existing array (no copy), see {@link dev.kiln.backend.HostSharing}. */
+    CpuBuffer(CpuBackend owner, float[] shared) {
+        this.owner = owner;
+        this.length = shared.length;
+        this.isInt = false;
+        this.f = shared;
+    }
+
     CpuBuffer(CpuBackend owner, int length, boolean isInt) {
         this.owner = owner;
         this.length = length;
