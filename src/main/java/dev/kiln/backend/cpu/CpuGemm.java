@@ -3,13 +3,17 @@ package dev.kiln.backend.cpu;
 import java.util.Arrays;
 
 /**
- * Row-major SGEMM, C = alpha op(A) op(B) + beta C, cache-blocked after Goto and van de Geijn (2008): for each
- * NC-wide column block and KC-deep slice of k, op(B) is packed into NR-wide panels and op(A) into MR-row
- * panels (both shared by the threads, packed in parallel in one pool run), then the tiles are computed in a
- * second pool run whose chunks are (MC-row block) x (a few B panels); a chunk walks its B panels (each kept
- * in L1) against the row block's A panels (kept in L2) with the {@link MicroKernel}. Small chunks claimed
- * from a shared counter balance the two cores even when another process takes one of them for a while.
- * Packing reads op(A) and op(B) through their transposes, so one micro-kernel serves all four cases.
+ * Row-major SGEMM, C = alpha op(A) op(B) + beta C, cache-blocked after Goto and van de Geijn (2008), in two
+ * pool runs per call. The first packs op(A), every k slice of it, into MR-row panels (shared by the threads).
+ * The second computes chunks of (a block of at most MC rows) x (a few NR-wide columns of C), each chunk
+ * walking the k slices itself: per slice it packs one B panel (KC x NR, kept in L1) into its own buffer and
+ * runs the micro-kernel down the row block's A panels (streamed from L2), merging each tile into C. The C
+ * region of a chunk (MC x a few NR) stays in cache across the slices, each B element is packed once per row
+ * block, and the threads meet twice per call whatever k is (the earlier form packed all of op(B) per slice
+ * and met twice per slice: 8 barriers for a k = 784 product, and C streamed from L3 once per slice).
+ * Small chunks claimed from a shared counter balance the two cores even when another process takes one of
+ * them for a while. Packing reads op(A) and op(B) through their transposes, so one micro-kernel serves all
+ * four cases.
  *
  * <p>Rounding and determinism: element (i, j) is, for the first k slice, {@code alpha*acc + beta*C} (just
  * {@code alpha*acc} when beta = 0, so old NaNs in C are ignored), and for each later slice
@@ -25,46 +29,42 @@ import java.util.Arrays;
 final class CpuGemm {
     /** Depth of a k slice: a packed B panel is KC x NR floats (16 KiB at NR = 16), kept in L1. */
     static final int KC = 256;
-    /** Rows of an A row block (rounded down to whole MR-row panels): MC x KC floats, 144 KiB, kept in L2. */
-    static final int MC = 144;
     /**
-     * Width of a packed B block: KC x NC floats (4 MiB, in L3). As wide as the widest layer of the standard
-     * workloads, so that op(A) is packed once per k slice rather than once per column block (at NC = 1024,
-     * a 512 x 4096 x 4096 product packed A four times).
+     * Rows of a chunk's row block (rounded down to whole MR-row panels): its A slice, MC x KC floats (256 KiB),
+     * stays in the 512 KiB L2 while the chunk's B panels pass over it. Products with more rows pack each
+     * B panel once per row block.
      */
-    static final int NC = 4096;
+    static final int MC = 256;
     /** Products of fewer flops than this stay on the calling thread (splitting costs more than it saves). */
     static final long PARALLEL_FLOPS = 1L << 21;
-    /** Panels (of A or B) packed per chunk of the parallel packing run. */
+    /** Panels of A packed per chunk of the packing run. */
     private static final int PACK_PANELS = 8;
-    /** B panels per compute chunk: 2 x 16 columns, small enough to balance, large enough that a chunk is ~100 us. */
-    private static final int CHUNK_PANELS = 2;
+    /** Compute chunks wanted per thread: enough to balance cores that another process sometimes takes. */
+    private static final int CHUNKS_PER_THREAD = 8;
+    /** At most this many B panels per compute chunk (64 columns). */
+    private static final int MAX_CHUNK_PANELS = 4;
 
     private final CpuPool pool;
     private final MicroKernel[] kernels;   // one per thread (the scalar kernel keeps a tile accumulator)
+    private final Packing packing;
     private final int mr, nr, mc;
 
     // buffers, grown to the largest call seen and kept
-    private float[] packB;
     private float[] packA = new float[0];
-    private final float[][] edge;
+    private final float[][] packB;         // one B panel per thread
+    private final float[][] edge;          // one edge tile per thread
 
     // the current call
-    private boolean tA, tB, first;
-    private int m, n, aOff, lda, bOff, ldb, cOff, ldc;
+    private boolean tA, tB;
+    private int m, n, k, aOff, lda, bOff, ldb, cOff, ldc;
     private float alpha, beta;
     private float[] a, b, c;
-    private int jc, nc, pc, kc, panels, aPanels, aPackChunks, bPackChunks, mcBlock, rowBlocks, colGroups;
+    private int kSlice, slices, aPanels, aPackChunks, panels, chunkPanels, mcBlock, rowBlocks, colGroups;
 
-    /** Chunks [0, aPackChunks) pack A panels, the rest pack B panels. */
+    /** Packing chunk: PACK_PANELS consecutive (slice, panel) pairs of op(A), slice-major. */
     private final CpuPool.Body packBody = (chunk, worker) -> {
-        if (chunk < aPackChunks) {
-            int p0 = chunk * PACK_PANELS;
-            packA(p0, Math.min(aPanels, p0 + PACK_PANELS));
-        } else {
-            int p0 = (chunk - aPackChunks) * PACK_PANELS;
-            packB(p0, Math.min(panels, p0 + PACK_PANELS));
-        }
+        int q0 = chunk * PACK_PANELS, q1 = Math.min(slices * aPanels, q0 + PACK_PANELS);
+        for (int q = q0; q < q1; q++) packA(q / aPanels, q % aPanels);
     };
     private final CpuPool.Body computeBody = this::computeChunk;
 
@@ -74,10 +74,12 @@ final class CpuGemm {
         int t = pool.threads();
         kernels = new MicroKernel[t];
         for (int i = 0; i < t; i++) kernels[i] = vector ? new VectorMicroKernel() : new ScalarMicroKernel();
+        packing = vector && VectorPacking.usable() ? new VectorPacking() : new Packing();
         mr = kernels[0].mr();
         nr = kernels[0].nr();
         mc = MC / mr * mr;
-        edge = new float[t][];
+        packB = new float[t][KC * nr];
+        edge = new float[t][mr * nr];
     }
 
     /** What runs, for provenance. */
@@ -131,45 +133,40 @@ final class CpuGemm {
             scale(m, n, beta, c, cOff, ldc);
             return;
         }
-        this.tA = transA; this.tB = transB; this.m = m; this.n = n;
+        this.tA = transA; this.tB = transB; this.m = m; this.n = n; this.k = k;
         this.alpha = alpha; this.beta = beta;
         this.a = a; this.aOff = aOff; this.lda = lda;
         this.b = b; this.bOff = bOff; this.ldb = ldb;
         this.c = c; this.cOff = cOff; this.ldc = ldc;
         int threads = pool.threads();
         boolean parallel = threads > 1 && 2L * m * n * k >= PARALLEL_FLOPS;
-        // row blocks of at most MC rows, as equal as whole MR-row panels allow (128 rows: one block of 132,
-        // not 126 + 2); the blocking never changes an element's FMA chain, only which tile computes it
+        // k slices of at most KC, as equal as possible (784 = 4 x 196, not 3 x 256 + 16: a thin last slice
+        // pays a whole merge of C for a few FMAs); a function of k alone, like everything that fixes rounding
+        slices = (k + KC - 1) / KC;
+        kSlice = (k + slices - 1) / slices;
+        // row blocks of at most MC rows, as equal as whole MR-row panels allow (300 rows: 150 + 150, not
+        // 252 + 48); the blocking never changes an element's FMA chain, only which tile computes it
         int blocks = (m + mc - 1) / mc;
         mcBlock = roundUp((m + blocks - 1) / blocks, mr);
         rowBlocks = (m + mcBlock - 1) / mcBlock;
         aPanels = (m + mr - 1) / mr;
-        // k slices of at most KC, as equal as possible (784 = 4 x 196, not 3 x 256 + 16: a thin last slice
-        // pays a whole merge of C for a few FMAs); like the blocks, a function of k alone
-        int slices = (k + KC - 1) / KC, kSlice = (k + slices - 1) / slices;
-        int aSize = aPanels * mr * kSlice;
-        if (packA.length < aSize) packA = new float[aSize];
-        if (packB == null) packB = new float[KC * roundUp(NC, nr)];
+        panels = (n + nr - 1) / nr;
+        // columns per chunk: as many panels as keep CHUNKS_PER_THREAD chunks per thread, at most four
+        int wanted = parallel ? threads * CHUNKS_PER_THREAD : 1;
+        int perBlock = Math.max(1, (wanted + rowBlocks - 1) / rowBlocks);
+        chunkPanels = parallel ? Math.max(1, Math.min(MAX_CHUNK_PANELS, panels / perBlock)) : panels;
+        colGroups = (panels + chunkPanels - 1) / chunkPanels;
+        long aSize = (long) slices * aPanels * mr * kSlice;
+        if (aSize > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("gemm: packed A of " + aSize + " floats is too large");
+        if (packA.length < aSize) packA = new float[(int) aSize];
         try {
-            for (jc = 0; jc < n; jc += NC) {
-                nc = Math.min(NC, n - jc);
-                panels = (nc + nr - 1) / nr;
-                colGroups = parallel ? (panels + CHUNK_PANELS - 1) / CHUNK_PANELS : 1;
-                for (pc = 0; pc < k; pc += kSlice) {
-                    kc = Math.min(kSlice, k - pc);
-                    first = pc == 0;
-                    // A is repacked per column block only when n > NC (rare; then it is 1/NC of the work)
-                    aPackChunks = (aPanels + PACK_PANELS - 1) / PACK_PANELS;
-                    bPackChunks = (panels + PACK_PANELS - 1) / PACK_PANELS;
-                    if (parallel) {
-                        pool.run(packBody, aPackChunks + bPackChunks);
-                        pool.run(computeBody, rowBlocks * colGroups);
-                    } else {
-                        packA(0, aPanels);
-                        packB(0, panels);
-                        for (int rb = 0; rb < rowBlocks; rb++) computeChunk(rb, 0);
-                    }
-                }
+            if (parallel) {
+                aPackChunks = (slices * aPanels + PACK_PANELS - 1) / PACK_PANELS;
+                pool.run(packBody, aPackChunks);
+                pool.run(computeBody, rowBlocks * colGroups);
+            } else {
+                for (int s = 0; s < slices; s++) for (int ir = 0; ir < aPanels; ir++) packA(s, ir);
+                for (int ch = 0, nch = rowBlocks * colGroups; ch < nch; ch++) computeChunk(ch, 0);
             }
         } finally {
             this.a = null; this.b = null; this.c = null;
@@ -178,72 +175,49 @@ final class CpuGemm {
 
     // ---- packing ----------------------------------------------------------------------------------------
 
-    /** Packs B panels [p0, p1) of the current (jc, pc) block: packB[(jr*kc + p)*NR + j] = op(B)[pc+p][jc + jr*NR + j]. */
-    private void packB(int p0, int p1) {
-        float[] dst = packB;
-        for (int jr = p0; jr < p1; jr++) {
-            int col0 = jc + jr * nr, cols = Math.min(nr, n - col0), base = jr * kc * nr;
-            if (!tB) {
-                for (int p = 0; p < kc; p++) {
-                    int d = base + p * nr;
-                    System.arraycopy(b, bOff + (pc + p) * ldb + col0, dst, d, cols);
-                    if (cols < nr) Arrays.fill(dst, d + cols, d + nr, 0f);
-                }
-            } else {
-                // op(B)[p][j] = B[j][p]: read each stored row contiguously, scatter with stride NR (in L1)
-                for (int j = 0; j < cols; j++) {
-                    int src = bOff + (col0 + j) * ldb + pc;
-                    for (int p = 0; p < kc; p++) dst[base + p * nr + j] = b[src + p];
-                }
-                for (int j = cols; j < nr; j++) for (int p = 0; p < kc; p++) dst[base + p * nr + j] = 0f;
-            }
-        }
+    /** Start of A panel {@code ir} of slice {@code s} in packA: slices of aPanels x MR x kSlice floats. */
+    private int aPanelBase(int s, int ir, int kc) { return s * aPanels * mr * kSlice + ir * kc * mr; }
+
+    /** Packs B panel {@code jr} of slice (pc, kc) into dst: dst[p*NR + j] = op(B)[pc+p][jr*NR + j], zero past n. */
+    private void packB(float[] dst, int jr, int pc, int kc) {
+        int col0 = jr * nr, cols = Math.min(nr, n - col0);
+        int off = tB ? bOff + col0 * ldb + pc : bOff + pc * ldb + col0;
+        packing.packB(tB, b, off, ldb, kc, cols, nr, dst);
     }
 
-    /** Packs A panels [p0, p1) (rows [p0*mr, p1*mr) of op(A), columns [pc, pc+kc)): packA[(ir*kc + p)*mr + r]. */
-    private void packA(int p0, int p1) {
-        float[] dst = packA;
-        for (int ir = p0; ir < p1; ir++) {
-            int r0 = ir * mr, rs = Math.min(mr, m - r0), base = ir * kc * mr;
-            if (!tA) {
-                for (int r = 0; r < rs; r++) {
-                    int src = aOff + (r0 + r) * lda + pc;
-                    for (int p = 0; p < kc; p++) dst[base + p * mr + r] = a[src + p];
-                }
-            } else {
-                // op(A)[i][p] = A[p][i]: mr consecutive i of one stored row
-                for (int p = 0; p < kc; p++) {
-                    int src = aOff + (pc + p) * lda + r0, d = base + p * mr;
-                    for (int r = 0; r < rs; r++) dst[d + r] = a[src + r];
-                }
-            }
-            for (int r = rs; r < mr; r++) for (int p = 0; p < kc; p++) dst[base + p * mr + r] = 0f;
-        }
+    /** Packs A panel ir of slice s (rows [ir*mr, ir*mr + mr) of op(A), its k columns): [p*mr + r]. */
+    private void packA(int s, int ir) {
+        int pc = s * kSlice, kc = Math.min(kSlice, k - pc);
+        int r0 = ir * mr, rs = Math.min(mr, m - r0);
+        int off = tA ? aOff + pc * lda + r0 : aOff + r0 * lda + pc;
+        packing.packA(tA, a, off, lda, kc, rs, mr, packA, aPanelBase(s, ir, kc));
     }
 
     // ---- compute ----------------------------------------------------------------------------------------
 
-    /** One chunk: row block chunk / colGroups, B panel group chunk % colGroups of the current (jc, pc) block. */
+    /** One chunk: row block chunk / colGroups against B panels [cg*chunkPanels, ...) over every k slice. */
     private void computeChunk(int chunk, int worker) {
         int rb = chunk / colGroups, cg = chunk % colGroups;
         int i0 = rb * mcBlock, rows = Math.min(mcBlock, m - i0);
-        int per = (panels + colGroups - 1) / colGroups;
-        int jr0 = cg * per, jr1 = Math.min(panels, jr0 + per);
-        float[] out = edge[worker];
-        if (out == null) out = edge[worker] = new float[mr * nr];
-        float[] pa = packA;
+        int jr0 = cg * chunkPanels, jr1 = Math.min(panels, jr0 + chunkPanels);
+        float[] out = edge[worker], pb = packB[worker], pa = packA;
         MicroKernel kern = kernels[worker];
         int ir0 = i0 / mr, ir1 = (i0 + rows + mr - 1) / mr;
-        for (int jr = jr0; jr < jr1; jr++) {
-            int col0 = jc + jr * nr, cols = Math.min(nr, n - col0), bp = jr * kc * nr;
-            for (int ir = ir0; ir < ir1; ir++) {
-                int r0 = ir * mr, rs = Math.min(mr, m - r0);
-                int ci = cOff + r0 * ldc + col0;
-                if (rs == mr && cols == nr) {
-                    kern.tile(kc, pa, ir * kc * mr, packB, bp, c, ci, ldc, alpha, beta, first, null);
-                } else {
-                    kern.tile(kc, pa, ir * kc * mr, packB, bp, null, 0, 0, alpha, beta, first, out);
-                    merge(out, nr, rs, cols, c, ci, ldc, alpha, beta, first);
+        for (int s = 0; s < slices; s++) {
+            int pc = s * kSlice, kc = Math.min(kSlice, k - pc);
+            boolean first = s == 0;
+            for (int jr = jr0; jr < jr1; jr++) {
+                packB(pb, jr, pc, kc);
+                int col0 = jr * nr, cols = Math.min(nr, n - col0);
+                for (int ir = ir0; ir < ir1; ir++) {
+                    int r0 = ir * mr, rs = Math.min(mr, m - r0);
+                    int ci = cOff + r0 * ldc + col0, ap = aPanelBase(s, ir, kc);
+                    if (rs == mr && cols == nr) {
+                        kern.tile(kc, pa, ap, pb, 0, c, ci, ldc, alpha, beta, first, null);
+                    } else {
+                        kern.tile(kc, pa, ap, pb, 0, null, 0, 0, alpha, beta, first, out);
+                        merge(out, nr, rs, cols, c, ci, ldc, alpha, beta, first);
+                    }
                 }
             }
         }

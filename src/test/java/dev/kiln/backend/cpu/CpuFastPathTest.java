@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
  * The performance paths of the CPU backend give exactly the bits of the plain code they replace: the
  * Vector API activations ({@link VectorKernels}) against the scalar formulas of kiln_math.h, special values
  * included, and the 6 x 16 Vector API GEMM on two threads against the scalar 4 x 8 kernel on one thread on
- * shapes that exercise every blocking edge (uneven k slices, a row block of 132, n above NC, edge tiles).
+ * shapes that exercise every blocking edge (uneven k slices, several row blocks, one- and many-panel chunks, edge
+ * tiles).
  */
 class CpuFastPathTest {
     /** Special values every activation path must treat exactly like the scalar code. */
@@ -73,10 +74,11 @@ class CpuFastPathTest {
 
     @Test
     void vectorGemmOnTwoThreadsMatchesTheScalarKernelOnOneBitForBit() {
-        // {m, n, k}: k = 784 cuts into 4 slices of 196; m = 128 is one row block of 132 rows; n = 4200 > NC
-        // repacks A per column block; m = 7, n = 17 are all edge tiles; 300 x 200 x 513: three slices of 171
-        assertTrue(4200 > CpuGemm.NC);
-        int[][] shapes = {{128, 512, 784}, {20, 4200, 300}, {7, 17, 600}, {300, 200, 513}, {290, 40, 256}};
+        // {m, n, k}: k = 784 cuts into 4 slices of 196; m = 128 is one row block of 132 rows; 20 x 4200 has
+        // four-panel chunks; m = 7, n = 17 are all edge tiles; 300 x 200 x 513: three slices of 171 and two
+        // row blocks of 150; 600 rows: three blocks (more than MC); 290 x 40: one-panel chunks
+        assertTrue(600 > CpuGemm.MC);
+        int[][] shapes = {{128, 512, 784}, {20, 4200, 300}, {7, 17, 600}, {300, 200, 513}, {290, 40, 256}, {600, 70, 300}};
         Random rnd = new Random(5);
         try (CpuBackend vec = new CpuBackend(2, true); CpuBackend scalar = new CpuBackend(1, false)) {
             for (int[] s : shapes) {
