@@ -68,6 +68,7 @@ public final class Main implements Callable<Integer> {
     public static void main(String[] args) {
         // charts render with AWT; there is no display to talk to
         if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
+        HeapTuning.apply();
         System.exit(new CommandLine(new Main()).execute(args));
     }
 
