@@ -30,11 +30,15 @@ final class CpuGemm {
     /** Depth of a k slice: a packed B panel is KC x NR floats (16 KiB at NR = 16), kept in L1. */
     static final int KC = 256;
     /**
-     * Rows of a chunk's row block (rounded down to whole MR-row panels): its A slice, MC x KC floats (256 KiB),
-     * stays in the 512 KiB L2 while the chunk's B panels pass over it. Products with more rows pack each
-     * B panel once per row block.
+     * Rows of a chunk's row block (rounded down to whole MR-row panels). Each row block packs its own copy of
+     * the B panels, so for the standard workloads' 512-row products one block is best: measured over a wide
+     * step's eight GEMMs on two threads, row blocks of 144 / 256 / 516 / 768 / 1024 / 4096 rows ran at
+     * 59 / 64 / 71-72 / 72-73 / 74-77 / 75 GFLOP/s (the 4096 x 4096 weight was repacked 3-4 times at 144-256);
+     * the block's A slice (up to 1 MiB) then streams from L3, which the prefetchers keep up with. (Buffering
+     * a chunk's C region across the k slices, against the 16 KiB row stride of those products, measured the
+     * same, 75 against 75 GFLOP/s, so C is merged in place.)
      */
-    static final int MC = 256;
+    static final int MC = 1024;
     /** Products of fewer flops than this stay on the calling thread (splitting costs more than it saves). */
     static final long PARALLEL_FLOPS = 1L << 21;
     /** Panels of A packed per chunk of the packing run. */
@@ -70,6 +74,11 @@ final class CpuGemm {
 
     /** A GEMM on {@code pool}'s threads with the given micro-kernel kind (see {@link #bestKind}). */
     CpuGemm(CpuPool pool, boolean vector) {
+        this(pool, vector, MC);
+    }
+
+    /** The same with row blocks of at most {@code mcRows} rows (benchmarks compare block sizes in one JVM). */
+    CpuGemm(CpuPool pool, boolean vector, int mcRows) {
         this.pool = pool;
         int t = pool.threads();
         kernels = new MicroKernel[t];
@@ -77,7 +86,7 @@ final class CpuGemm {
         packing = vector && VectorPacking.usable() ? new VectorPacking() : new Packing();
         mr = kernels[0].mr();
         nr = kernels[0].nr();
-        mc = MC / mr * mr;
+        mc = Math.max(1, mcRows / mr) * mr;
         packB = new float[t][KC * nr];
         edge = new float[t][mr * nr];
     }

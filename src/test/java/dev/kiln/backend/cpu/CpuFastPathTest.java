@@ -75,10 +75,10 @@ class CpuFastPathTest {
     @Test
     void vectorGemmOnTwoThreadsMatchesTheScalarKernelOnOneBitForBit() {
         // {m, n, k}: k = 784 cuts into 4 slices of 196; m = 128 is one row block of 132 rows; 20 x 4200 has
-        // four-panel chunks; m = 7, n = 17 are all edge tiles; 300 x 200 x 513: three slices of 171 and two
-        // row blocks of 150; 600 rows: three blocks (more than MC); 290 x 40: one-panel chunks
-        assertTrue(600 > CpuGemm.MC);
-        int[][] shapes = {{128, 512, 784}, {20, 4200, 300}, {7, 17, 600}, {300, 200, 513}, {290, 40, 256}, {600, 70, 300}};
+        // four-panel chunks; m = 7, n = 17 are all edge tiles; 300 x 200 x 513: three slices of 171; 1100
+        // rows: two row blocks of 552 and 548 (more than MC); 290 x 40: one-panel chunks
+        assertTrue(1100 > CpuGemm.MC);
+        int[][] shapes = {{128, 512, 784}, {20, 4200, 300}, {7, 17, 600}, {300, 200, 513}, {290, 40, 256}, {1100, 36, 300}};
         Random rnd = new Random(5);
         try (CpuBackend vec = new CpuBackend(2, true); CpuBackend scalar = new CpuBackend(1, false)) {
             for (int[] s : shapes) {
