@@ -153,8 +153,8 @@ final class CpuGemm {
         // pays a whole merge of C for a few FMAs); a function of k alone, like everything that fixes rounding
         slices = (k + KC - 1) / KC;
         kSlice = (k + slices - 1) / slices;
-        // row blocks of at most MC rows, as equal as whole MR-row panels allow (300 rows: 150 + 150, not
-        // 252 + 48); the blocking never changes an element's FMA chain, only which tile computes it
+        // row blocks of at most MC rows, as equal as whole MR-row panels allow (1100 rows: 552 + 548, not
+        // 1020 + 80); the blocking never changes an element's FMA chain, only which tile computes it
         int blocks = (m + mc - 1) / mc;
         mcBlock = roundUp((m + blocks - 1) / blocks, mr);
         rowBlocks = (m + mcBlock - 1) / mcBlock;
