@@ -56,7 +56,7 @@ final class CpuGemm {
     // buffers, grown to the largest call seen and kept
     private float[] packA = new float[0];
     private final float[][] packB;         // one B panel per thread
-    private final float[][] edge;          // one edge tile per thread
+    private final float[][] edge;          // one tile per thread, as the micro-kernel leaves it
 
     // the current call
     private boolean tA, tB;
@@ -153,7 +153,7 @@ final class CpuGemm {
         // pays a whole merge of C for a few FMAs); a function of k alone, like everything that fixes rounding
         slices = (k + KC - 1) / KC;
         kSlice = (k + slices - 1) / slices;
-        // row blocks of at most MC rows, as equal as whole MR-row panels allow (1100 rows: 552 + 548, not
+        // row blocks of at most MC rows, as equal as whole MR-row panels allow (1100 rows: 550 + 550, not
         // 1020 + 80); the blocking never changes an element's FMA chain, only which tile computes it
         int blocks = (m + mc - 1) / mc;
         mcBlock = roundUp((m + blocks - 1) / blocks, mr);
@@ -221,12 +221,9 @@ final class CpuGemm {
                 for (int ir = ir0; ir < ir1; ir++) {
                     int r0 = ir * mr, rs = Math.min(mr, m - r0);
                     int ci = cOff + r0 * ldc + col0, ap = aPanelBase(s, ir, kc);
-                    if (rs == mr && cols == nr) {
-                        kern.tile(kc, pa, ap, pb, 0, c, ci, ldc, alpha, beta, first, null);
-                    } else {
-                        kern.tile(kc, pa, ap, pb, 0, null, 0, 0, alpha, beta, first, out);
-                        merge(out, nr, rs, cols, c, ci, ldc, alpha, beta, first);
-                    }
+                    kern.tile(kc, pa, ap, pb, 0, out);
+                    if (rs == mr && cols == nr) kern.mergeFull(out, c, ci, ldc, alpha, beta, first);
+                    else merge(out, nr, rs, cols, c, ci, ldc, alpha, beta, first);
                 }
             }
         }

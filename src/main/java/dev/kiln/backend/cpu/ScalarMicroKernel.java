@@ -8,9 +8,6 @@ package dev.kiln.backend.cpu;
 final class ScalarMicroKernel implements MicroKernel {
     static final int MR = 4, NR = 8;
 
-    private final float[] acc = new float[MR * NR];
-
-    /** One instance per thread: the tile accumulator is per instance. */
     ScalarMicroKernel() {}
 
     @Override public int mr() { return MR; }
@@ -20,9 +17,7 @@ final class ScalarMicroKernel implements MicroKernel {
     @Override public String describe() { return "scalar Java, 4x8 micro-kernel"; }
 
     @Override
-    public void tile(int kc, float[] a, int ap, float[] b, int bp,
-                     float[] c, int ci, int ldc, float alpha, float beta, boolean first, float[] out) {
-        float[] t = out != null ? out : acc;
+    public void tile(int kc, float[] a, int ap, float[] b, int bp, float[] t) {
         java.util.Arrays.fill(t, 0, MR * NR, 0f);
         for (int p = 0; p < kc; p++) {
             int pa = ap + p * MR, pb = bp + p * NR;
@@ -32,6 +27,10 @@ final class ScalarMicroKernel implements MicroKernel {
                 for (int j = 0; j < NR; j++) t[row + j] = Math.fma(av, b[pb + j], t[row + j]);
             }
         }
-        if (out == null) CpuGemm.merge(t, NR, MR, NR, c, ci, ldc, alpha, beta, first);
+    }
+
+    @Override
+    public void mergeFull(float[] t, float[] c, int ci, int ldc, float alpha, float beta, boolean first) {
+        CpuGemm.merge(t, NR, MR, NR, c, ci, ldc, alpha, beta, first);
     }
 }

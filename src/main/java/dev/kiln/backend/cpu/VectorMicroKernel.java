@@ -4,28 +4,36 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Vector API micro-kernel: a 6 x (2 x L) register tile (L = lanes of the preferred species: 8 with AVX2,
- * so 6 x 16, BLIS's Haswell/Zen shape), twelve accumulators held in registers over the whole k loop, one
- * broadcast of A per row and two loads of B per k step: 12 FMAs per 8 loads, and twelve independent FMA
- * chains, enough to cover Zen's 4-cycle FMA latency on both FMA pipes (the 4 x 16 tile's eight chains were
- * latency-bound). 16 AVX2 registers hold the 12 accumulators, 2 B vectors and the broadcast, so C2 does not
- * spill (checked: 4 x 24, fifteen live vectors, ran at half the speed). Measured in cache on the 2-vCPU
- * EPYC (Zen 3) dev box: about 70 GFLOP/s per core against 45-60 for 4 x 16 (docs/benchmarks.md). The only
- * class that names {@code jdk.incubator.vector}: on a JVM without {@code --add-modules jdk.incubator.vector},
- * initialising it throws NoClassDefFoundError, which {@link CpuGemm#bestKind} catches to fall back to
+ * The Vector API micro-kernel: a 5 x (2 x L) register tile (L = lanes of the preferred species: 8 with AVX2,
+ * so 5 x 16), ten accumulators held in registers over the whole k loop, one broadcast of A per row and two
+ * loads of B per k step: 10 FMAs per 7 loads, and ten independent FMA chains, enough to cover Zen's 4-cycle
+ * FMA latency on both FMA pipes (the 4 x 16 tile's eight chains were latency-bound).
+ *
+ * <p>Why 5 rows and not BLIS's 6 x 16: register pressure under C2. 6 x 16 needs all 16 AVX2 registers (12
+ * accumulators, 2 B vectors, 2 broadcasts as C2 schedules them), and whether C2's allocator fitted them
+ * varied from JVM to JVM with the profile it compiled from: the same code came out at 1408 bytes with every
+ * accumulator in a register, or at 1568 bytes with five of them spilled to the stack and reloaded every k
+ * step. Five rows leave three registers free, and the kernel alone runs as fast in cache.
+ *
+ * <p>C2 is still not repeatable here: in some JVMs (3 of 8 measured) it compiles the loop with about ten
+ * register-to-register moves per k step that shuffle the accumulators, and a loop that is front-end bound
+ * then runs about 25% slower (whole mnist-mlp benchmark runs: 14,800-14,900 against 19,600-21,000
+ * samples/s). A warm-up from one fixed profile did not make it repeatable; loading the loop several times
+ * as hidden classes and keeping the fastest did, but cost half a second at every start (docs/benchmarks.md).
+ *
+ * <p>With {@link VectorKernels} and {@link VectorPacking}, one of the classes that name
+ * {@code jdk.incubator.vector}: on a JVM without {@code --add-modules jdk.incubator.vector}, initialising it
+ * throws NoClassDefFoundError, which {@link CpuGemm#bestKind} catches to fall back to
  * {@link ScalarMicroKernel}.
  */
 final class VectorMicroKernel implements MicroKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final int NR = 2 * L;
-    private static final int MR = 6;
+    private static final int MR = 5;
 
     /** Throws NoClassDefFoundError (a LinkageError) when the module is absent. */
     static int lanes() { return L; }
-
-    /** The tile of the last call, when it is merged into C here (one kernel per thread). */
-    private final float[] acc = new float[MR * NR];
 
     VectorMicroKernel() {}
 
@@ -36,10 +44,13 @@ final class VectorMicroKernel implements MicroKernel {
     @Override public String describe() { return "vector-api " + L + " lanes, " + MR + "x" + NR + " micro-kernel"; }
 
     @Override
-    public void tile(int kc, float[] a, int ap, float[] b, int bp,
-                     float[] c, int ci, int ldc, float alpha, float beta, boolean first, float[] out) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    public void tile(int kc, float[] a, int ap, float[] b, int bp, float[] t) {
+        // one zero per accumulator: with all ten starting from one value, C2 more often (3 of 8 JVMs against
+        // 5 of 8) compiled the loop with register moves shuffling the accumulators every k step
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S), c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
         // every index is (loop variable) * constant + loop invariant, the form C2's range-check elimination
         // can hoist out of the loop (with ap += MR, bp += NR as separate induction variables it cannot);
         // measured at the same speed as the running-pointer form, kept as the more predictable one
@@ -57,21 +68,16 @@ final class VectorMicroKernel implements MicroKernel {
             c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31);
             FloatVector a4 = FloatVector.broadcast(S, a[ai + 4]);
             c40 = a4.fma(b0, c40); c41 = a4.fma(b1, c41);
-            FloatVector a5 = FloatVector.broadcast(S, a[ai + 5]);
-            c50 = a5.fma(b0, c50); c51 = a5.fma(b1, c51);
         }
         // the accumulators leave registers through an array, never as arguments of a call: a FloatVector
         // passed to a method C2 does not inline is boxed, and with six such calls (too large to inline)
         // C2 kept the whole loop on boxed vectors, at a sixth of the speed; writing the merges out inline
         // here instead (a 1100-byte method) halved the speed again, so the merge reads the tile back
-        float[] t = out != null ? out : acc;
         c00.intoArray(t, 0); c01.intoArray(t, L);
         c10.intoArray(t, NR); c11.intoArray(t, NR + L);
         c20.intoArray(t, 2 * NR); c21.intoArray(t, 2 * NR + L);
         c30.intoArray(t, 3 * NR); c31.intoArray(t, 3 * NR + L);
         c40.intoArray(t, 4 * NR); c41.intoArray(t, 4 * NR + L);
-        c50.intoArray(t, 5 * NR); c51.intoArray(t, 5 * NR + L);
-        if (out == null) merge(t, c, ci, ldc, alpha, beta, first);
     }
 
     /**
@@ -82,7 +88,8 @@ final class VectorMicroKernel implements MicroKernel {
      * out inline in {@code tile} made that method 1100 bytes and halved its speed). Vector rather than
      * scalar: the scalar merge was about 10% of a tile at kc = 256.
      */
-    private static void merge(float[] t, float[] c, int ci, int ldc, float alpha, float beta, boolean first) {
+    @Override
+    public void mergeFull(float[] t, float[] c, int ci, int ldc, float alpha, float beta, boolean first) {
         for (int r = 0; r < MR; r++) {
             int cr = ci + r * ldc;
             for (int j = 0; j < NR; j += L) {

@@ -66,7 +66,7 @@ final class VectorPacking extends Packing {
             super.packA(trans, a, off, lda, kc, rows, mr, dst, base);
             return;
         }
-        // an 8-lane store of the mr = 6 values of step p spills two lanes into step p + 1, which the next
+        // an 8-lane store of the mr (5) values of step p spills 8 - mr lanes into step p + 1, which the next
         // store overwrites: steps go in increasing order, and the panel's last step is written by the
         // scalar loop, so nothing lands past the panel (another thread may be packing the next one)
         int p = 0;
@@ -88,13 +88,13 @@ final class VectorPacking extends Packing {
      */
     private static void transpose8(float[] src, int at, int ld, int rows, float[] dst, int to, int stride) {
         FloatVector x0 = FloatVector.fromArray(S, src, at);
-        FloatVector x1 = FloatVector.fromArray(S, src, at + ld);
-        FloatVector x2 = FloatVector.fromArray(S, src, at + 2 * ld);
-        FloatVector x3 = FloatVector.fromArray(S, src, at + 3 * ld);
-        FloatVector x4 = FloatVector.fromArray(S, src, at + 4 * ld);
-        FloatVector x5 = FloatVector.fromArray(S, src, at + 5 * ld);
+        FloatVector x1 = rows > 1 ? FloatVector.fromArray(S, src, at + ld) : x0;
+        FloatVector x2 = rows > 2 ? FloatVector.fromArray(S, src, at + 2 * ld) : x1;
+        FloatVector x3 = rows > 3 ? FloatVector.fromArray(S, src, at + 3 * ld) : x2;
+        FloatVector x4 = rows > 4 ? FloatVector.fromArray(S, src, at + 4 * ld) : x3;
+        FloatVector x5 = rows > 5 ? FloatVector.fromArray(S, src, at + 5 * ld) : x4;
         FloatVector x6 = rows > 6 ? FloatVector.fromArray(S, src, at + 6 * ld) : x5;
-        FloatVector x7 = rows > 7 ? FloatVector.fromArray(S, src, at + 7 * ld) : x5;
+        FloatVector x7 = rows > 7 ? FloatVector.fromArray(S, src, at + 7 * ld) : x6;
         // stage 1: t0 = [x0_0 x1_0 x0_2 x1_2 x0_4 x1_4 x0_6 x1_6], t1 = [x0_1 x1_1 x0_3 x1_3 ...]
         FloatVector t0 = x0.blend(x1.rearrange(E1), M1), t1 = x0.rearrange(O1).blend(x1, M1);
         FloatVector t2 = x2.blend(x3.rearrange(E1), M1), t3 = x2.rearrange(O1).blend(x3, M1);
