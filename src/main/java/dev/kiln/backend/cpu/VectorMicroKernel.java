@@ -18,8 +18,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>C2 is still not repeatable here: in some JVMs (3 of 8 measured) it compiles the loop with about ten
  * register-to-register moves per k step that shuffle the accumulators, and a loop that is front-end bound
  * then runs about 25% slower (whole mnist-mlp benchmark runs: 14,800-14,900 against 19,600-21,000
- * samples/s). A warm-up from one fixed profile did not make it repeatable; loading the loop several times
- * as hidden classes and keeping the fastest did, but cost half a second at every start (docs/benchmarks.md).
+ * samples/s). A warm-up from one fixed profile did not make it repeatable; loading the loop three times as
+ * hidden classes and timing the copies at start took half a second per JVM and was dropped
+ * (docs/benchmarks.md).
  *
  * <p>With {@link VectorKernels} and {@link VectorPacking}, one of the classes that name
  * {@code jdk.incubator.vector}: on a JVM without {@code --add-modules jdk.incubator.vector}, initialising it
