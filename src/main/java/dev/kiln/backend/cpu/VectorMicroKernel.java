@@ -15,12 +15,13 @@ import jdk.incubator.vector.VectorSpecies;
  * accumulator in a register, or at 1568 bytes with five of them spilled to the stack and reloaded every k
  * step. Five rows leave three registers free, and the kernel alone runs as fast in cache.
  *
- * <p>C2 is still not repeatable here: in some JVMs (3 of 8 measured) it compiles the loop with about ten
- * register-to-register moves per k step that shuffle the accumulators, and a loop that is front-end bound
- * then runs about 25% slower (whole mnist-mlp benchmark runs: 14,800-14,900 against 19,600-21,000
- * samples/s). A warm-up from one fixed profile did not make it repeatable; loading the loop three times as
- * hidden classes and timing the copies at start took half a second per JVM and was dropped
- * (docs/benchmarks.md).
+ * <p>C2 is still not repeatable here: in about 3 JVMs of 8 it compiles the loop with six to eleven
+ * register-to-register moves per k step that shuffle the accumulators (and two stack accesses), and the
+ * loop, which is front-end bound, then runs 25-50% slower: whole benchmark runs went at 14,000 against
+ * 19,000-21,000 samples/s (mnist-mlp) and at 363 against 794 (wide). Four rows (8 accumulators) and 3 x 24
+ * (9) never showed the moves in 7-10 JVMs each, but ran wide at 500-576 samples/s, between the two modes of
+ * 5 x 16; a warm-up from one fixed profile did not make 5 x 16 repeatable, and loading the loop three times
+ * as hidden classes and timing the copies at start took half a second per JVM (docs/benchmarks.md).
  *
  * <p>With {@link VectorKernels} and {@link VectorPacking}, one of the classes that name
  * {@code jdk.incubator.vector}: on a JVM without {@code --add-modules jdk.incubator.vector}, initialising it
@@ -46,17 +47,13 @@ final class VectorMicroKernel implements MicroKernel {
 
     @Override
     public void tile(int kc, float[] a, int ap, float[] b, int bp, float[] t) {
-        // one zero per accumulator: with all ten starting from one value, C2 more often (3 of 8 JVMs against
-        // 5 of 8) compiled the loop with register moves shuffling the accumulators every k step
+        // one zero per accumulator, and running indices: with all ten accumulators starting from one value
+        // and the indices computed from p, C2 compiled the loop with register moves more often
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S);
         FloatVector c11 = FloatVector.zero(S), c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
         FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c40 = FloatVector.zero(S);
         FloatVector c41 = FloatVector.zero(S);
-        // every index is (loop variable) * constant + loop invariant, the form C2's range-check elimination
-        // can hoist out of the loop (with ap += MR, bp += NR as separate induction variables it cannot);
-        // measured at the same speed as the running-pointer form, kept as the more predictable one
-        for (int p = 0; p < kc; p++) {
-            int ai = ap + p * MR, bi = bp + p * NR;
+        for (int p = 0, ai = ap, bi = bp; p < kc; p++, ai += MR, bi += NR) {
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
             FloatVector a0 = FloatVector.broadcast(S, a[ai]);

@@ -71,11 +71,12 @@ final class VectorPacking extends Packing {
         // scalar loop, so nothing lands past the panel (another thread may be packing the next one)
         int p = 0;
         if (!trans) {
-            for (; p + 8 < kc; p += 8) transpose8(a, off + p, lda, mr, dst, base + p * mr, mr);
+            // an 8-lane store at step q ends at q*mr + 8, which must stay inside the panel's kc*mr floats
+            for (; (p + 7) * mr + 8 <= kc * mr && p + 8 <= kc; p += 8) transpose8(a, off + p, lda, mr, dst, base + p * mr, mr);
             for (; p < kc; p++) for (int r = 0; r < mr; r++) dst[base + p * mr + r] = a[off + r * lda + p];
         } else {
             // the load reads two floats past the panel's rows: stop where that would leave the array
-            int vEnd = Math.min(kc - 1, (a.length - off - 8) / lda + 1);
+            int vEnd = Math.min((kc * mr - 8) / mr + 1, (a.length - off - 8) / lda + 1);
             for (; p < vEnd; p++) FloatVector.fromArray(S, a, off + p * lda).intoArray(dst, base + p * mr);
             for (; p < kc; p++) for (int r = 0; r < mr; r++) dst[base + p * mr + r] = a[off + p * lda + r];
         }
