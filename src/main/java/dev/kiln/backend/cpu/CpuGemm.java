@@ -58,6 +58,16 @@ final class CpuGemm {
     private final float[][] packB;         // one B panel per thread
     private final float[][] edge;          // one tile per thread, as the micro-kernel leaves it
 
+    // which compiled copy of the micro-kernel's loop runs (MicroKernel#copies): while choosing (-1), chunks
+    // rotate through the copies and record their speed; see choose()
+    /** Chunks each copy runs before the choice; the last WINDOW of each are compared. */
+    static final int EXPLORE_CHUNKS = 1500, WINDOW = 256;
+    private final int copies;
+    private volatile int chosen;
+    private int calls;
+    private final double[][][] rates;      // [worker][copy][WINDOW] flops per nanosecond, a ring per worker
+    private final int[][] counts;          // [worker][copy] chunks recorded
+
     // the current call
     private boolean tA, tB;
     private int m, n, k, aOff, lda, bOff, ldb, cOff, ldc;
@@ -84,6 +94,10 @@ final class CpuGemm {
         kernels = new MicroKernel[t];
         for (int i = 0; i < t; i++) kernels[i] = vector ? new VectorMicroKernel() : new ScalarMicroKernel();
         packing = vector && VectorPacking.usable() ? new VectorPacking() : new Packing();
+        copies = kernels[0].copies();
+        chosen = copies == 1 ? 0 : -1;
+        rates = new double[t][copies][WINDOW];
+        counts = new int[t][copies];
         mr = kernels[0].mr();
         nr = kernels[0].nr();
         mc = Math.max(1, mcRows / mr) * mr;
@@ -93,6 +107,9 @@ final class CpuGemm {
 
     /** What runs, for provenance. */
     String describe() { return kernels[0].describe(); }
+
+    /** The copy of the micro-kernel loop in use, or -1 while the copies are still being timed. */
+    int chosenCopy() { return chosen; }
 
     // ---- which kernel -----------------------------------------------------------------------------------
 
@@ -168,6 +185,7 @@ final class CpuGemm {
         long aSize = (long) slices * aPanels * mr * kSlice;
         if (aSize > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("gemm: packed A of " + aSize + " floats is too large");
         if (packA.length < aSize) packA = new float[(int) aSize];
+        calls++;
         try {
             if (parallel) {
                 aPackChunks = (slices * aPanels + PACK_PANELS - 1) / PACK_PANELS;
@@ -180,6 +198,35 @@ final class CpuGemm {
         } finally {
             this.a = null; this.b = null; this.c = null;
         }
+        if (chosen < 0) choose();
+    }
+
+    /**
+     * Picks the copy of the micro-kernel loop to keep once every copy has run EXPLORE_CHUNKS chunks (by then
+     * C2 has compiled each; the chunks rotate through the copies within each product, so all see the same
+     * mix of shapes): the one with the highest median speed over its last WINDOW chunks. The copies compute
+     * the same floats, so this choice changes the speed only, never a result. Runs on the calling thread
+     * after the pool has finished, when no chunk is recording.
+     */
+    private void choose() {
+        int[] total = new int[copies];
+        for (int[] w : counts) for (int c = 0; c < copies; c++) total[c] += w[c];
+        for (int c = 0; c < copies; c++) if (total[c] < EXPLORE_CHUNKS) return;
+        int best = 0;
+        double bestRate = -1;
+        for (int c = 0; c < copies; c++) {
+            double[] all = new double[counts.length * WINDOW];
+            int n = 0;
+            for (int w = 0; w < counts.length; w++) {
+                int have = Math.min(counts[w][c], WINDOW);
+                System.arraycopy(rates[w][c], 0, all, n, have);
+                n += have;
+            }
+            Arrays.sort(all, 0, n);
+            double median = all[n / 2];
+            if (median > bestRate) { bestRate = median; best = c; }
+        }
+        chosen = best;
     }
 
     // ---- packing ----------------------------------------------------------------------------------------
@@ -212,6 +259,9 @@ final class CpuGemm {
         float[] out = edge[worker], pb = packB[worker], pa = packA;
         MicroKernel kern = kernels[worker];
         int ir0 = i0 / mr, ir1 = (i0 + rows + mr - 1) / mr;
+        int ch = chosen, copy = ch >= 0 ? ch : (chunk + calls) % copies;
+        kern.use(copy);
+        long t0 = ch >= 0 ? 0 : System.nanoTime();
         for (int s = 0; s < slices; s++) {
             int pc = s * kSlice, kc = Math.min(kSlice, k - pc);
             boolean first = s == 0;
@@ -226,6 +276,11 @@ final class CpuGemm {
                     else merge(out, nr, rs, cols, c, ci, ldc, alpha, beta, first);
                 }
             }
+        }
+        if (ch < 0) {
+            long ns = Math.max(1, System.nanoTime() - t0);
+            int cols = Math.min(n, jr1 * nr) - jr0 * nr;
+            rates[worker][copy][counts[worker][copy]++ % WINDOW] = 2.0 * rows * cols * k / ns;
         }
     }
 

@@ -27,6 +27,12 @@ interface MicroKernel {
      */
     void tile(int kc, float[] a, int ap, float[] b, int bp, float[] t);
 
+    /** How many independently compiled copies of the tile loop this kernel has (1 unless it says otherwise). */
+    default int copies() { return 1; }
+
+    /** Runs copy {@code copy} (< {@link #copies}) from now on. */
+    default void use(int copy) {}
+
     /** Merges a full tile t into C at ci by {@link CpuGemm#merge}'s rule, with exactly its roundings. */
     void mergeFull(float[] t, float[] c, int ci, int ldc, float alpha, float beta, boolean first);
 }

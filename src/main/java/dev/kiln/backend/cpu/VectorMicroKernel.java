@@ -34,8 +34,85 @@ final class VectorMicroKernel implements MicroKernel {
     private static final int NR = 2 * L;
     private static final int MR = 5;
 
+    /**
+     * Independently compiled copies of the k loop: {@link Loop} itself and the same class bytes defined twice
+     * more as hidden classes, each of which C2 compiles on its own. C2's register allocation of this loop is
+     * not repeatable (see above: in about 3 JVMs of 8 it shuffles the accumulators with register moves every
+     * k step, 25-50% slower), so {@link CpuGemm} times the copies on the first real products and keeps the
+     * fastest; with three copies the chance that all three came out badly is a few percent. If the hidden
+     * classes cannot be defined, the one copy runs.
+     */
+    static final TileLoop[] COPIES = loadCopies();
+
+    private static TileLoop[] loadCopies() {
+        java.util.List<TileLoop> copies = new java.util.ArrayList<>();
+        copies.add(new Loop());
+        try (java.io.InputStream in = VectorMicroKernel.class.getResourceAsStream("VectorMicroKernel$Loop.class")) {
+            if (in != null) {
+                byte[] bytes = in.readAllBytes();
+                java.lang.invoke.MethodHandles.Lookup lookup = java.lang.invoke.MethodHandles.lookup();
+                for (int i = 0; i < 2; i++) {
+                    Class<?> c = lookup.defineHiddenClass(bytes, true).lookupClass();
+                    copies.add((TileLoop) c.getConstructor().newInstance());
+                }
+            }
+        } catch (Exception | LinkageError e) {
+            return new TileLoop[] {copies.get(0)};   // correct with one copy, only perhaps slower
+        }
+        return copies.toArray(new TileLoop[0]);
+    }
+
+    /** The k loop of {@link #tile}, behind an interface so that several compiled copies of it can run. */
+    interface TileLoop {
+        void tile(int kc, float[] a, int ap, float[] b, int bp, float[] t);
+    }
+
+    /** The k loop: the tile t[r*NR + j] = sum_p a[r][p] b[p][j] (see {@link MicroKernel#tile}). */
+    static final class Loop implements TileLoop {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+        private static final int L = S.length(), NR = 2 * L, MR = 5;
+
+        public Loop() {}
+
+        @Override
+        public void tile(int kc, float[] a, int ap, float[] b, int bp, float[] t) {
+            // one zero per accumulator, and running indices: with all ten accumulators starting from one value
+            // and the indices computed from p, C2 compiled the loop with register moves more often
+            FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S);
+            FloatVector c11 = FloatVector.zero(S), c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+            FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c40 = FloatVector.zero(S);
+            FloatVector c41 = FloatVector.zero(S);
+            for (int p = 0, ai = ap, bi = bp; p < kc; p++, ai += MR, bi += NR) {
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+                FloatVector a0 = FloatVector.broadcast(S, a[ai]);
+                c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
+                FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
+                c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11);
+                FloatVector a2 = FloatVector.broadcast(S, a[ai + 2]);
+                c20 = a2.fma(b0, c20); c21 = a2.fma(b1, c21);
+                FloatVector a3 = FloatVector.broadcast(S, a[ai + 3]);
+                c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31);
+                FloatVector a4 = FloatVector.broadcast(S, a[ai + 4]);
+                c40 = a4.fma(b0, c40); c41 = a4.fma(b1, c41);
+            }
+            // the accumulators leave registers through an array, never as arguments of a call: a FloatVector
+            // passed to a method C2 does not inline is boxed, and with six such calls (too large to inline)
+            // C2 kept the whole loop on boxed vectors, at a sixth of the speed; writing the merges out inline
+            // here instead (a 1100-byte method) halved the speed again, so the merge reads the tile back
+            c00.intoArray(t, 0); c01.intoArray(t, L);
+            c10.intoArray(t, NR); c11.intoArray(t, NR + L);
+            c20.intoArray(t, 2 * NR); c21.intoArray(t, 2 * NR + L);
+            c30.intoArray(t, 3 * NR); c31.intoArray(t, 3 * NR + L);
+            c40.intoArray(t, 4 * NR); c41.intoArray(t, 4 * NR + L);
+        }
+    }
+
     /** Throws NoClassDefFoundError (a LinkageError) when the module is absent. */
     static int lanes() { return L; }
+
+    /** The copy of the k loop this kernel runs (see {@link #COPIES}); chosen by {@link CpuGemm}. */
+    private TileLoop loop = COPIES[0];
 
     VectorMicroKernel() {}
 
@@ -47,36 +124,12 @@ final class VectorMicroKernel implements MicroKernel {
 
     @Override
     public void tile(int kc, float[] a, int ap, float[] b, int bp, float[] t) {
-        // one zero per accumulator, and running indices: with all ten accumulators starting from one value
-        // and the indices computed from p, C2 compiled the loop with register moves more often
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S);
-        FloatVector c11 = FloatVector.zero(S), c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c40 = FloatVector.zero(S);
-        FloatVector c41 = FloatVector.zero(S);
-        for (int p = 0, ai = ap, bi = bp; p < kc; p++, ai += MR, bi += NR) {
-            FloatVector b0 = FloatVector.fromArray(S, b, bi);
-            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
-            FloatVector a0 = FloatVector.broadcast(S, a[ai]);
-            c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
-            c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, a[ai + 2]);
-            c20 = a2.fma(b0, c20); c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, a[ai + 3]);
-            c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31);
-            FloatVector a4 = FloatVector.broadcast(S, a[ai + 4]);
-            c40 = a4.fma(b0, c40); c41 = a4.fma(b1, c41);
-        }
-        // the accumulators leave registers through an array, never as arguments of a call: a FloatVector
-        // passed to a method C2 does not inline is boxed, and with six such calls (too large to inline)
-        // C2 kept the whole loop on boxed vectors, at a sixth of the speed; writing the merges out inline
-        // here instead (a 1100-byte method) halved the speed again, so the merge reads the tile back
-        c00.intoArray(t, 0); c01.intoArray(t, L);
-        c10.intoArray(t, NR); c11.intoArray(t, NR + L);
-        c20.intoArray(t, 2 * NR); c21.intoArray(t, 2 * NR + L);
-        c30.intoArray(t, 3 * NR); c31.intoArray(t, 3 * NR + L);
-        c40.intoArray(t, 4 * NR); c41.intoArray(t, 4 * NR + L);
+        loop.tile(kc, a, ap, b, bp, t);
     }
+
+    @Override public int copies() { return COPIES.length; }
+
+    @Override public void use(int copy) { loop = COPIES[copy]; }
 
     /**
      * Merges the full tile t (MR x NR, row stride NR) into C at ci, with {@link CpuGemm#merge}'s rule and its

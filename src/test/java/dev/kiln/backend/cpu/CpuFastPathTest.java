@@ -101,6 +101,32 @@ class CpuFastPathTest {
         }
     }
 
+    @Test
+    void theKernelCopiesAreTimedThenOneIsKeptAndTheResultsNeverChange() {
+        // the vector kernel has independently compiled copies of its loop; CpuGemm rotates chunks through
+        // them, then keeps the fastest: before, during and after that choice every product has the same bits
+        assertTrue(VectorMicroKernel.COPIES.length >= 1);
+        int m = 40, n = 48, k = 64;
+        Random rnd = new Random(11);
+        float[] a = values(rnd, m * k), b = values(rnd, k * n);
+        for (int i = 0; i < a.length; i++) if (!Float.isFinite(a[i])) a[i] = 0.5f;
+        for (int i = 0; i < b.length; i++) if (!Float.isFinite(b[i])) b[i] = -0.25f;
+        float[] want = new float[m * n], got = new float[m * n];
+        new CpuGemm(new CpuPool(1), false).gemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, want, 0, n);
+        CpuGemm g = new CpuGemm(new CpuPool(1), true);
+        int expected = VectorMicroKernel.COPIES.length == 1 ? 0 : -1;
+        assertEquals(expected, g.chosenCopy(), "copies still to be timed at the start");
+        int calls = 0;
+        while (g.chosenCopy() < 0 || calls < 50) {
+            java.util.Arrays.fill(got, Float.NaN);
+            g.gemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, got, 0, n);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(bits(want), bits(got), "call " + calls);
+            calls++;
+            assertTrue(calls <= CpuGemm.EXPLORE_CHUNKS * VectorMicroKernel.COPIES.length + 50, "no copy chosen after " + calls + " calls");
+        }
+        assertTrue(g.chosenCopy() < VectorMicroKernel.COPIES.length);
+    }
+
     private static float[] gemm(CpuBackend be, boolean tA, boolean tB, int m, int n, int k, float alpha,
                                 float[] a, float[] b, float beta, float[] c) {
         DeviceBuffer da = up(be, a), db = up(be, b), dc = up(be, c);
