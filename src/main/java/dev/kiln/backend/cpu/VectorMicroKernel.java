@@ -19,9 +19,10 @@ import jdk.incubator.vector.VectorSpecies;
  * register-to-register moves per k step that shuffle the accumulators (and two stack accesses), and the
  * loop, which is front-end bound, then runs 25-50% slower: whole benchmark runs went at 14,000 against
  * 19,000-21,000 samples/s (mnist-mlp) and at 363 against 794 (wide). Four rows (8 accumulators) and 3 x 24
- * (9) never showed the moves in 7-10 JVMs each, but ran wide at 500-576 samples/s, between the two modes of
- * 5 x 16; a warm-up from one fixed profile did not make 5 x 16 repeatable, and loading the loop three times
- * as hidden classes and timing the copies at start took half a second per JVM (docs/benchmarks.md).
+ * (9) never showed the moves, but ran wide at 500-576 samples/s; 10 x 8 spilled in every JVM; a warm-up from
+ * one fixed profile did not help. What does: the loop lives in {@link Loop}, loaded three times
+ * ({@link #COPIES}), and {@link CpuGemm} times the copies on the first real products and keeps the fastest
+ * (docs/benchmarks.md).
  *
  * <p>With {@link VectorKernels} and {@link VectorPacking}, one of the classes that name
  * {@code jdk.incubator.vector}: on a JVM without {@code --add-modules jdk.incubator.vector}, initialising it
