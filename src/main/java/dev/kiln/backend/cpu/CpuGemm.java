@@ -60,11 +60,17 @@ final class CpuGemm {
 
     // which compiled copy of the micro-kernel's loop runs (MicroKernel#copies): while choosing (-1), chunks
     // rotate through the copies and record their speed; see choose()
-    /** Chunks each copy runs before the choice; the last WINDOW of each are compared. */
-    static final int EXPLORE_CHUNKS = 1500, WINDOW = 256;
+    /**
+     * Chunks each copy runs before the choice (each chunk is tens of tile calls, so C2 has compiled every
+     * copy well before); the last WINDOW of each are compared. Only products of at least PARALLEL_FLOPS take
+     * part: in smaller ones the kernel is not what the time measures, and they run copy 0 (the seed network
+     * never leaves it, which also keeps its steps free of the allocations of a copy still in C1).
+     */
+    static final int EXPLORE_CHUNKS = 600, WINDOW = 256;
     private final int copies;
     private volatile int chosen;
     private int calls;
+    private boolean exploring;
     private final double[][][] rates;      // [worker][copy][WINDOW] flops per nanosecond, a ring per worker
     private final int[][] counts;          // [worker][copy] chunks recorded
 
@@ -186,6 +192,7 @@ final class CpuGemm {
         if (aSize > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("gemm: packed A of " + aSize + " floats is too large");
         if (packA.length < aSize) packA = new float[(int) aSize];
         calls++;
+        exploring = chosen < 0 && 2L * m * n * k >= PARALLEL_FLOPS;
         try {
             if (parallel) {
                 aPackChunks = (slices * aPanels + PACK_PANELS - 1) / PACK_PANELS;
@@ -198,12 +205,12 @@ final class CpuGemm {
         } finally {
             this.a = null; this.b = null; this.c = null;
         }
-        if (chosen < 0) choose();
+        if (exploring) choose();
     }
 
     /**
-     * Picks the copy of the micro-kernel loop to keep once every copy has run EXPLORE_CHUNKS chunks (by then
-     * C2 has compiled each; the chunks rotate through the copies within each product, so all see the same
+     * Picks the copy of the micro-kernel loop to keep once every copy has run EXPLORE_CHUNKS chunks of large
+     * products (by then C2 has compiled each; the chunks rotate through the copies within each product, so all see the same
      * mix of shapes): the one with the highest median speed over its last WINDOW chunks. The copies compute
      * the same floats, so this choice changes the speed only, never a result. Runs on the calling thread
      * after the pool has finished, when no chunk is recording.
@@ -259,9 +266,10 @@ final class CpuGemm {
         float[] out = edge[worker], pb = packB[worker], pa = packA;
         MicroKernel kern = kernels[worker];
         int ir0 = i0 / mr, ir1 = (i0 + rows + mr - 1) / mr;
-        int ch = chosen, copy = ch >= 0 ? ch : (chunk + calls) % copies;
+        boolean timed = exploring;
+        int ch = chosen, copy = timed ? (chunk + calls) % copies : Math.max(ch, 0);
         kern.use(copy);
-        long t0 = ch >= 0 ? 0 : System.nanoTime();
+        long t0 = timed ? System.nanoTime() : 0;
         for (int s = 0; s < slices; s++) {
             int pc = s * kSlice, kc = Math.min(kSlice, k - pc);
             boolean first = s == 0;
@@ -277,7 +285,7 @@ final class CpuGemm {
                 }
             }
         }
-        if (ch < 0) {
+        if (timed) {
             long ns = Math.max(1, System.nanoTime() - t0);
             int cols = Math.min(n, jr1 * nr) - jr0 * nr;
             rates[worker][copy][counts[worker][copy]++ % WINDOW] = 2.0 * rows * cols * k / ns;

@@ -106,14 +106,14 @@ class CpuFastPathTest {
         // the vector kernel has independently compiled copies of its loop; CpuGemm rotates chunks through
         // them, then keeps the fastest: before, during and after that choice every product has the same bits
         assertTrue(VectorMicroKernel.COPIES.length >= 1);
-        int m = 40, n = 48, k = 64;
+        int m = 128, n = 128, k = 64;   // 2.1 MFLOP: large enough to take part in the timing
         Random rnd = new Random(11);
         float[] a = values(rnd, m * k), b = values(rnd, k * n);
         for (int i = 0; i < a.length; i++) if (!Float.isFinite(a[i])) a[i] = 0.5f;
         for (int i = 0; i < b.length; i++) if (!Float.isFinite(b[i])) b[i] = -0.25f;
         float[] want = new float[m * n], got = new float[m * n];
         new CpuGemm(new CpuPool(1), false).gemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, want, 0, n);
-        CpuGemm g = new CpuGemm(new CpuPool(1), true);
+        CpuGemm g = new CpuGemm(new CpuPool(2), true);
         int expected = VectorMicroKernel.COPIES.length == 1 ? 0 : -1;
         assertEquals(expected, g.chosenCopy(), "copies still to be timed at the start");
         int calls = 0;
@@ -123,8 +123,14 @@ class CpuFastPathTest {
             org.junit.jupiter.api.Assertions.assertArrayEquals(bits(want), bits(got), "call " + calls);
             calls++;
             assertTrue(calls <= CpuGemm.EXPLORE_CHUNKS * VectorMicroKernel.COPIES.length + 50, "no copy chosen after " + calls + " calls");
+            if (calls == 1 && expected < 0) assertEquals(-1, g.chosenCopy(), "one product does not decide");
         }
         assertTrue(g.chosenCopy() < VectorMicroKernel.COPIES.length);
+        // a small product never takes part: a fresh GEMM stays undecided however many it runs
+        CpuGemm small = new CpuGemm(new CpuPool(1), true);
+        float[] c = new float[9 * 9];
+        for (int i = 0; i < 2000; i++) small.gemm(false, false, 9, 9, 9, 1f, a, 0, 9, b, 0, 9, 0f, c, 0, 9);
+        assertEquals(expected, small.chosenCopy());
     }
 
     private static float[] gemm(CpuBackend be, boolean tA, boolean tB, int m, int n, int k, float alpha,
