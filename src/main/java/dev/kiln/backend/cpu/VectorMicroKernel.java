@@ -39,7 +39,7 @@ final class VectorMicroKernel implements MicroKernel {
      * Independently compiled copies of the k loop: {@link Loop} itself and the same class bytes defined twice
      * more as hidden classes, each of which C2 compiles on its own. C2's register allocation of this loop is
      * not repeatable (see above: in about 3 JVMs of 8 it shuffles the accumulators with register moves every
-     * k step, 25-50% slower), so {@link CpuGemm} times the copies on the first real products and keeps the
+     * k step, 25-50% slower), so {@link CpuGemm} times the copies on the first large products and keeps the
      * fastest; with three copies the chance that all three came out badly is a few percent. If the hidden
      * classes cannot be defined, the one copy runs.
      */
