@@ -90,11 +90,6 @@ final class CpuGemm {
 
     /** A GEMM on {@code pool}'s threads with the given micro-kernel kind (see {@link #bestKind}). */
     CpuGemm(CpuPool pool, boolean vector) {
-        this(pool, vector, MC);
-    }
-
-    /** The same with row blocks of at most {@code mcRows} rows (benchmarks compare block sizes in one JVM). */
-    CpuGemm(CpuPool pool, boolean vector, int mcRows) {
         this.pool = pool;
         int t = pool.threads();
         kernels = new MicroKernel[t];
@@ -106,7 +101,7 @@ final class CpuGemm {
         counts = new int[t][copies];
         mr = kernels[0].mr();
         nr = kernels[0].nr();
-        mc = Math.max(1, mcRows / mr) * mr;
+        mc = MC / mr * mr;
         packB = new float[t][KC * nr];
         edge = new float[t][mr * nr];
     }

@@ -1,6 +1,8 @@
 package dev.kiln.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static dev.kiln.backend.cpu.HostCopies.down;
+import static dev.kiln.backend.cpu.HostCopies.up;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -535,17 +537,6 @@ class CpuBackendTest {
         return all;
     }
 
-    private static DeviceBuffer up(Backend be, float[] x) {
-        DeviceBuffer b = be.alloc(x.length);
-        be.upload(x, 0, b, 0, x.length);
-        return b;
-    }
-
-    private static float[] down(Backend be, DeviceBuffer b) {
-        float[] x = new float[(int) b.length()];
-        be.download(b, 0, x, 0, x.length);
-        return x;
-    }
 
     // ---- the seed workload: overhead and allocation -------------------------------------------------------
 

@@ -1,5 +1,7 @@
 package dev.kiln.backend.cpu;
 
+import static dev.kiln.backend.cpu.HostCopies.down;
+import static dev.kiln.backend.cpu.HostCopies.up;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -112,25 +114,27 @@ class CpuFastPathTest {
         for (int i = 0; i < a.length; i++) if (!Float.isFinite(a[i])) a[i] = 0.5f;
         for (int i = 0; i < b.length; i++) if (!Float.isFinite(b[i])) b[i] = -0.25f;
         float[] want = new float[m * n], got = new float[m * n];
-        new CpuGemm(new CpuPool(1), false).gemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, want, 0, n);
-        CpuGemm g = new CpuGemm(new CpuPool(2), true);
-        int expected = VectorMicroKernel.COPIES.length == 1 ? 0 : -1;
-        assertEquals(expected, g.chosenCopy(), "copies still to be timed at the start");
-        int calls = 0;
-        while (g.chosenCopy() < 0 || calls < 50) {
-            java.util.Arrays.fill(got, Float.NaN);
-            g.gemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, got, 0, n);
-            org.junit.jupiter.api.Assertions.assertArrayEquals(bits(want), bits(got), "call " + calls);
-            calls++;
-            assertTrue(calls <= CpuGemm.EXPLORE_CHUNKS * VectorMicroKernel.COPIES.length + 50, "no copy chosen after " + calls + " calls");
-            if (calls == 1 && expected < 0) assertEquals(-1, g.chosenCopy(), "one product does not decide");
+        try (CpuPool one = new CpuPool(1); CpuPool two = new CpuPool(2)) {
+            new CpuGemm(one, false).gemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, want, 0, n);
+            CpuGemm g = new CpuGemm(two, true);
+            int expected = VectorMicroKernel.COPIES.length == 1 ? 0 : -1;
+            assertEquals(expected, g.chosenCopy(), "copies still to be timed at the start");
+            int calls = 0;
+            while (g.chosenCopy() < 0 || calls < 50) {
+                java.util.Arrays.fill(got, Float.NaN);
+                g.gemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, got, 0, n);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(bits(want), bits(got), "call " + calls);
+                calls++;
+                assertTrue(calls <= CpuGemm.EXPLORE_CHUNKS * VectorMicroKernel.COPIES.length + 50, "no copy chosen after " + calls + " calls");
+                if (calls == 1 && expected < 0) assertEquals(-1, g.chosenCopy(), "one product does not decide");
+            }
+            assertTrue(g.chosenCopy() < VectorMicroKernel.COPIES.length);
+            // a small product never takes part: a fresh GEMM stays undecided however many it runs
+            CpuGemm small = new CpuGemm(one, true);
+            float[] c = new float[9 * 9];
+            for (int i = 0; i < 2000; i++) small.gemm(false, false, 9, 9, 9, 1f, a, 0, 9, b, 0, 9, 0f, c, 0, 9);
+            assertEquals(expected, small.chosenCopy());
         }
-        assertTrue(g.chosenCopy() < VectorMicroKernel.COPIES.length);
-        // a small product never takes part: a fresh GEMM stays undecided however many it runs
-        CpuGemm small = new CpuGemm(new CpuPool(1), true);
-        float[] c = new float[9 * 9];
-        for (int i = 0; i < 2000; i++) small.gemm(false, false, 9, 9, 9, 1f, a, 0, 9, b, 0, 9, 0f, c, 0, 9);
-        assertEquals(expected, small.chosenCopy());
     }
 
     private static float[] gemm(CpuBackend be, boolean tA, boolean tB, int m, int n, int k, float alpha,
@@ -142,17 +146,5 @@ class CpuFastPathTest {
         db.close();
         dc.close();
         return out;
-    }
-
-    private static DeviceBuffer up(CpuBackend be, float[] x) {
-        DeviceBuffer b = be.alloc(x.length);
-        be.upload(x, 0, b, 0, x.length);
-        return b;
-    }
-
-    private static float[] down(CpuBackend be, DeviceBuffer b) {
-        float[] x = new float[(int) b.length()];
-        be.download(b, 0, x, 0, x.length);
-        return x;
     }
 }
