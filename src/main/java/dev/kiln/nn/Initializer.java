@@ -31,7 +31,15 @@ public enum Initializer {
 
     /** Fills {@code w[off .. off + fanIn*fanOut)} with draws from {@code rng}. */
     public void fill(float[] w, int off, int fanIn, int fanOut, SplittableRandom rng) {
-        int n = fanIn * fanOut;
+        fill(w, off, fanIn * fanOut, fanIn, fanOut, rng);
+    }
+
+    /**
+     * Fills {@code w[off .. off + n)} with the next {@code n} draws of a layer with these fans. Each weight is
+     * one independent draw in row-major order, so filling a layer in pieces, one after another from the
+     * same {@code rng}, gives exactly the values of one {@link #fill(float[], int, int, int, SplittableRandom)}.
+     */
+    public void fill(float[] w, int off, int n, int fanIn, int fanOut, SplittableRandom rng) {
         switch (this) {
             case GLOROT_UNIFORM -> uniform(w, off, n, Math.sqrt(6.0 / (fanIn + fanOut)), rng);
             case HE_UNIFORM -> uniform(w, off, n, Math.sqrt(6.0 / fanIn), rng);

@@ -100,14 +100,43 @@ public record Model(int inputSize, List<Layer> layers, Loss loss) {
      * draws alone), biases zero.
      */
     public float[] initialParameters(long seed) {
+        float[] params = new float[layout().size()];
+        initialParameters(seed, new float[Math.max(1, params.length)], (values, n, offset) -> System.arraycopy(values, 0, params, (int) offset, n));
+        return params;
+    }
+
+    /**
+     * The same values as {@link #initialParameters(long)}, handed to {@code sink} in layout order a piece
+     * at a time through {@code buffer} (each piece at most {@code buffer.length} values), so a trainer can
+     * upload them without a host copy of every parameter (100 MiB for the wide benchmark network).
+     */
+    public void initialParameters(long seed, float[] buffer, ParameterSink sink) {
+        if (buffer.length == 0) throw new IllegalArgumentException("initialParameters: empty buffer");
         ParameterLayout p = layout();
-        float[] params = new float[p.size()];
         List<Dense> d = denseLayers();
         for (int i = 0; i < d.size(); i++) {
             SplittableRandom rng = new SplittableRandom(Seeds.derive(seed, Seeds.INIT, i));
-            d.get(i).initializer().fill(params, p.weightOffset(i), p.in(i), p.out(i), rng);
+            int weights = p.in(i) * p.out(i);
+            for (int done = 0; done < weights; ) {
+                int n = Math.min(buffer.length, weights - done);
+                d.get(i).initializer().fill(buffer, 0, n, p.in(i), p.out(i), rng);
+                sink.accept(buffer, n, (long) p.weightOffset(i) + done);
+                done += n;
+            }
+            java.util.Arrays.fill(buffer, 0, Math.min(buffer.length, p.out(i)), 0f);
+            for (int done = 0; done < p.out(i); ) {
+                int n = Math.min(buffer.length, p.out(i) - done);
+                sink.accept(buffer, n, (long) p.biasOffset(i) + done);
+                done += n;
+            }
         }
-        return params;
+    }
+
+    /** Receives initial parameters: {@code values[0 .. n)} belong at {@code offset} of the flat layout. */
+    @FunctionalInterface
+    public interface ParameterSink {
+        /** Takes {@code values[0 .. n)} for layout positions {@code [offset, offset + n)}; must not keep {@code values}. */
+        void accept(float[] values, int n, long offset);
     }
 
     @Override

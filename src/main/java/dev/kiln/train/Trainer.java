@@ -126,7 +126,9 @@ public final class Trainer implements AutoCloseable {
         this.callbacks = config.callbacks().toArray(new Callback[0]);
         this.net = new DeviceNetwork(backend, model, Math.max(config.batchSize(), config.evalBatchSize()), rule.stateCount());
         try {
-            setParameters(model.initialParameters(config.seed()));
+            // in pieces of 1 Mi values: a whole host copy would add the parameters' size to peak memory
+            model.initialParameters(config.seed(), new float[(int) Math.min(net.params, 1 << 20)],
+                    (values, n, offset) -> backend.upload(values, 0, net.param, offset, n));
             for (int i = 0; i < net.state.length; i++) {
                 // e.g. Adagrad's initial_accumulator_value; buffers are allocated zeroed, so 0 needs no fill
                 float init = optimizer.initialState(i);

@@ -19,6 +19,26 @@ class InitializerTest {
     }
 
     @Test
+    void piecesThroughASmallBufferGiveTheWholeArrayExactly() {
+        // the trainer uploads the initial parameters a piece at a time; every piece size must give the same
+        // values, including pieces that split a layer's weights and its biases, and the rejection-sampled he_normal
+        Model m = Model.parse("32:relu:he_normal,16:tanh:he_uniform,4:softmax", 10);
+        float[] whole = m.initialParameters(5);
+        for (int size : new int[] {1, 3, 7, 320, 1000}) {
+            float[] streamed = new float[whole.length];
+            Arrays.fill(streamed, Float.NaN);
+            int[] pieces = {0};
+            m.initialParameters(5, new float[size], (values, n, offset) -> {
+                assertTrue(n >= 1 && n <= size, "piece of " + n);
+                System.arraycopy(values, 0, streamed, (int) offset, n);
+                pieces[0]++;
+            });
+            assertArrayEquals(whole, streamed, "buffer of " + size);
+            assertTrue(pieces[0] >= (whole.length + size - 1) / size, "pieces " + pieces[0]);
+        }
+    }
+
+    @Test
     void changingOneLayerLeavesTheOthersDrawsAlone() {
         float[] a = Model.parse("8:relu,8:relu,3:softmax", 5).initialParameters(1);
         float[] b = Model.parse("8:relu,8:relu:he_uniform,3:softmax", 5).initialParameters(1);
