@@ -3,7 +3,7 @@
  * (native/cuda/kiln.fatbin) holds every kernel the CUDA backend looks up. Each included file is one
  * concern; the extern "C" kernels keep their plain names for cuModuleGetFunction.
  */
-// defines: kiln_fill, kiln_gather
+// defines: kiln_fill, kiln_gather, kiln_gather_one_hot
 #include "memory.cu"
 // defines: kiln_bias_activation, kiln_bias_softmax, kiln_activation_backward, kiln_softmax_backward, kiln_bias_grad
 #include "dense.cu"

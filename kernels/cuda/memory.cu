@@ -1,5 +1,6 @@
 /*
- * memory.cu: filling a range and gathering batch rows (Backend.fill, Backend.gather).
+ * memory.cu: filling a range, gathering batch rows and one-hot rows from integer labels (Backend.fill,
+ * Backend.gather, Backend.gatherOneHot).
  * Offsets travel as kernel arguments rather than as offset device pointers, so the host builds no
  * pointer objects per call.
  */
@@ -21,5 +22,20 @@ extern "C" __global__ void kiln_gather(const float* __restrict__ src, int cols, 
         const long long r = e / cols, c = e - r * cols;
         const int row = idx[idx_off + r];
         dst[e] = (row >= 0 && row < src_rows) ? src[(long long) row * cols + c] : __int_as_float(0x7fc00000);
+    }
+}
+
+/* dst[r, c] = (c == labels[idx[idx_off + r]]) ? 1 : 0 for r < rows, c < classes: the one-hot targets of
+ * one batch from one int label per data-set row. An index outside [0, n_labels), or a label outside
+ * [0, classes), yields a row of NaN, as in kiln_gather (and kernels/opencl/memory.cl). */
+extern "C" __global__ void kiln_gather_one_hot(const int* __restrict__ labels, long long n_labels,
+                                               const int* __restrict__ idx, int idx_off, int rows, int classes,
+                                               float* __restrict__ dst) {
+    const long long total = (long long) rows * classes;
+    KILN_GRID_STRIDE(e, total) {
+        const long long r = e / classes, c = e - r * classes;
+        const int row = idx[idx_off + r];
+        const int label = (row >= 0 && row < n_labels) ? labels[row] : -1;
+        dst[e] = (label >= 0 && label < classes) ? (c == label ? 1.0f : 0.0f) : __int_as_float(0x7fc00000);
     }
 }

@@ -359,6 +359,42 @@ static void check_memory_dropout_update() {
         Case cs("gather 40x33 with two out-of-range indices");
         cs.same("dst", want.data(), dst.data(), dst.size(), 0, 0);
     }
+    /* gather_one_hot: {rows, classes, idx_off, n_labels, bad}; bad adds two out-of-range indices and two
+     * out-of-range labels (NaN rows). dst starts as garbage and is 3 longer than the batch: every element of
+     * the batch is written, nothing past it. */
+    struct OneHot { int rows, classes, idx_off, n_labels; bool bad; };
+    for (OneHot t : {OneHot{40, 10, 5, 60, true}, OneHot{1, 1, 0, 1, false}, OneHot{7, 3, 2, 9, false},
+                     OneHot{300, 1000, 11, 500, true}, OneHot{257, 2, 0, 257, false}}) {
+        std::vector<int> labels(t.n_labels), idx(t.idx_off + t.rows + 2, -7);
+        for (auto& l : labels) l = (int) (rng() % t.classes);
+        const int first = t.bad ? 2 : 0;                        /* with bad labels in data rows 0 and 1 */
+        for (int r = 0; r < t.rows; r++) idx[t.idx_off + r] = first + (int) (rng() % (t.n_labels - first));
+        if (t.bad) {
+            idx[t.idx_off + 3] = -1;
+            idx[t.idx_off + 17] = t.n_labels;                   /* index out of range: a row of NaN, no stray read */
+            labels[0] = -1;
+            labels[1] = t.classes;                              /* label out of range: a row of NaN */
+            idx[t.idx_off + 20] = 0;
+            idx[t.idx_off + 29] = 1;
+        }
+        const size_t n = (size_t) t.rows * t.classes;
+        std::vector<float> dst(n + 3, 42.0f);
+        kiln_emu_launch(grid((long long) n), 1, BLOCK, false, [&] {
+            kiln_gather_one_hot(labels.data(), t.n_labels, idx.data(), t.idx_off, t.rows, t.classes, dst.data()); });
+        std::vector<double> want(n + 3, 42.0);
+        int nan_rows = 0;
+        for (int r = 0; r < t.rows; r++) {
+            int row = idx[t.idx_off + r];
+            int label = row >= 0 && row < t.n_labels ? labels[row] : -1;
+            bool ok = label >= 0 && label < t.classes;
+            nan_rows += !ok;
+            for (int c = 0; c < t.classes; c++) want[(size_t) r * t.classes + c] = ok ? (c == label ? 1.0 : 0.0) : NAN;
+        }
+        Case cs("gather_one_hot " + std::to_string(t.rows) + "x" + std::to_string(t.classes) + " idx_off="
+                + std::to_string(t.idx_off) + (t.bad ? " with two bad indices and two bad labels" : ""));
+        cs.truth(nan_rows == (t.bad ? 4 : 0), "the case has " + std::to_string(nan_rows) + " bad rows");
+        cs.same("dst", want.data(), dst.data(), dst.size(), 0, 0);
+    }
     for (float p : {0.0f, 0.1f, 0.5f}) {
         const long long n = 70001;
         const unsigned long long seed = 0x123456789ABCDEFULL, counter = 1000;

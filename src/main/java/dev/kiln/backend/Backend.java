@@ -56,6 +56,17 @@ public interface Backend extends AutoCloseable {
     void gather(DeviceBuffer src, int cols, DeviceBuffer idx, int idxOff, int rows, DeviceBuffer dst);
 
     /**
+     * One-hot rows from integer class labels: {@code dst[r, c] = (c == labels[idx[idxOff + r]]) ? 1 : 0} for r
+     * in [0, rows), c in [0, classes). {@code labels} is an int buffer (one label per data-set row), so a data
+     * set of integer labels is held as one int per row, not {@code classes} floats per row (64 MiB of one-hot
+     * targets for the wide benchmark's 16,384 rows of 1,024 classes; PyTorch's {@code CrossEntropyLoss} takes
+     * the class indices too). An index outside the labels, or a label outside [0, classes), is an error the CPU
+     * backend throws and device kernels turn into a row of NaN (as {@link #gather} does), which the loss and
+     * the finite guard then make visible.
+     */
+    void gatherOneHot(DeviceBuffer labels, DeviceBuffer idx, int idxOff, int rows, int classes, DeviceBuffer dst);
+
+    /**
      * C = alpha * op(A) * op(B) + beta * C, row-major (BLAS sgemm semantics with row-major storage):
      * op(A) is m x k, op(B) is k x n, C is m x n; lda, ldb, ldc are the row strides of A, B, C as stored.
      * With beta = 0, C is overwritten (its old contents, even NaN, are ignored).

@@ -49,7 +49,7 @@ public abstract class BackendConformanceTest {
     }
 
     /** The number of methods Backend declares, so a change to the interface is noticed here too. */
-    static final int BACKEND_METHODS = 24;
+    static final int BACKEND_METHODS = 25;
 
     protected Backend dut;
     protected Backend ref;
@@ -90,6 +90,7 @@ public abstract class BackendConformanceTest {
     @TestFactory Stream<DynamicTest> identity() { return group("identity"); }
     @TestFactory Stream<DynamicTest> memory() { return group("memory"); }
     @TestFactory Stream<DynamicTest> gather() { return group("gather"); }
+    @TestFactory Stream<DynamicTest> gatherOneHot() { return group("gatherOneHot"); }
     @TestFactory Stream<DynamicTest> gemm() { return group("gemm"); }
     @TestFactory Stream<DynamicTest> biasActivation() { return group("biasActivation"); }
     @TestFactory Stream<DynamicTest> activationBackward() { return group("activationBackward"); }

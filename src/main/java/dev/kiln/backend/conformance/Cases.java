@@ -9,6 +9,7 @@ import java.util.function.Predicate;
 
 import dev.kiln.backend.Activation;
 import dev.kiln.backend.Backend;
+import dev.kiln.backend.BackendException;
 import dev.kiln.backend.DeviceBuffer;
 import dev.kiln.backend.LossKind;
 import dev.kiln.backend.Stats;
@@ -33,7 +34,7 @@ final class Cases {
     static final Set<String> COVERED = Set.of(
             "name", "device", "provenance",
             "alloc", "allocInt", "upload", "uploadInt", "download", "downloadInt", "fill", "copy",
-            "gather", "gemm", "biasActivation", "activationBackward", "biasGrad", "loss", "countCorrect",
+            "gather", "gatherOneHot", "gemm", "biasActivation", "activationBackward", "biasGrad", "loss", "countCorrect",
             "dropoutForward", "dropoutBackward", "sumSquares", "update", "synchronize", "close");
 
     private static final int[] ROWS = {1, 31, 33, 1000};
@@ -56,6 +57,7 @@ final class Cases {
         identity();
         memory();
         gather();
+        gatherOneHot();
         gemm();
         for (Activation act : Activation.values()) biasActivation(act);
         for (Activation act : Activation.values()) activationBackward(act);
@@ -252,6 +254,92 @@ final class Cases {
                 });
             }
         }
+    }
+
+    /**
+     * gatherOneHot at every row count, 1 to 1024 classes and two index offsets, into a dst of garbage 3
+     * longer than the batch (every element of the batch written, none past it), against the reference
+     * and against the definition; then a bad index and a bad label, which a host backend throws for and a
+     * device turns into rows of NaN.
+     */
+    private void gatherOneHot() {
+        for (int rows : ROWS) {
+            for (int classes : new int[] {1, 10, 33, 1024}) {
+                for (int idxOff : new int[] {5, 1}) {
+                    run("gatherOneHot", rows + "x" + classes + " idxOff=" + idxOff, (c, rnd) -> {
+                        int[] labels = new int[50 + rows / 4];
+                        for (int k = 0; k < labels.length; k++) labels[k] = rnd.nextInt(classes);
+                        int[] idx = new int[idxOff + rows + 2];
+                        for (int k = 0; k < idx.length; k++) idx[k] = rnd.nextInt(labels.length);
+                        float[] expected = uniform(rnd, rows * classes + 3, -1, 1);
+                        Pair dst = new Pair(expected);
+                        oneHotOnBoth(labels, idx, idxOff, rows, classes, dst);
+                        c.same("dst", dst, Conformance.EXACT);
+                        for (int r = 0; r < rows; r++) {
+                            Arrays.fill(expected, r * classes, (r + 1) * classes, 0f);
+                            expected[r * classes + labels[idx[idxOff + r]]] = 1f;
+                        }
+                        c.same("dst against the definition", expected, dst.dut(), Conformance.EXACT);
+                    });
+                }
+            }
+        }
+        run("gatherOneHot", "a bad index and a bad label: the host throws, a device writes rows of NaN", (c, rnd) -> {
+            int rows = 40, classes = 10, idxOff = 3;
+            int[] labels = new int[60];
+            for (int k = 0; k < labels.length; k++) labels[k] = rnd.nextInt(classes);
+            labels[0] = -1;
+            labels[1] = classes;
+            int[] idx = new int[idxOff + rows];
+            for (int k = 0; k < idx.length; k++) idx[k] = 2 + rnd.nextInt(labels.length - 2);
+            idx[idxOff + 4] = -1;
+            idx[idxOff + 11] = labels.length;
+            idx[idxOff + 20] = 0;
+            idx[idxOff + 33] = 1;
+            Set<Integer> bad = Set.of(4, 11, 20, 33);
+            DeviceBuffer lr = intsOn(ref, labels), ir = intsOn(ref, idx);
+            DeviceBuffer dr = ref.alloc(rows * classes);
+            cleanup.add(dr::close);
+            try {
+                ref.gatherOneHot(lr, ir, idxOff, rows, classes, dr);
+                c.truth(false, "the reference did not throw for a bad index");
+            } catch (BackendException expected) {
+                // the CPU reference reports the first bad row
+            }
+            DeviceBuffer ld = intsOn(dut, labels), id = intsOn(dut, idx);
+            DeviceBuffer dd = dut.alloc(rows * classes);
+            cleanup.add(dd::close);
+            float[] want = new float[rows * classes];
+            for (int r = 0; r < rows; r++) {
+                if (bad.contains(r)) Arrays.fill(want, r * classes, (r + 1) * classes, Float.NaN);
+                else want[r * classes + labels[idx[idxOff + r]]] = 1f;
+            }
+            if (dut.name().equals(ref.name())) {
+                try {
+                    dut.gatherOneHot(ld, id, idxOff, rows, classes, dd);
+                    c.truth(false, dut.name() + " did not throw for a bad index");
+                } catch (BackendException expected) {
+                    // a host backend reports the bad index (CpuBackendTest checks the messages)
+                }
+            } else {
+                dut.gatherOneHot(ld, id, idxOff, rows, classes, dd);
+                c.same("dst (4 rows of NaN)", want, get(dut, dd, rows * classes), Conformance.EXACT);
+            }
+        });
+    }
+
+    /** Runs gatherOneHot with the same int inputs on both backends. */
+    private void oneHotOnBoth(int[] labels, int[] idx, int idxOff, int rows, int classes, Pair dst) {
+        dut.gatherOneHot(intsOn(dut, labels), intsOn(dut, idx), idxOff, rows, classes, dst.d);
+        ref.gatherOneHot(intsOn(ref, labels), intsOn(ref, idx), idxOff, rows, classes, dst.r);
+    }
+
+    /** An int buffer on {@code be} holding {@code values}, freed after the case. */
+    private DeviceBuffer intsOn(Backend be, int[] values) {
+        DeviceBuffer b = be.allocInt(values.length);
+        cleanup.add(b::close);
+        be.uploadInt(values, 0, b, 0, values.length);
+        return b;
     }
 
     private void gemm() {

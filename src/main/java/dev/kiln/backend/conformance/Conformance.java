@@ -45,7 +45,7 @@ public final class Conformance {
     // The named margins: the one place their values live. The JUnit suite's dev.kiln.backend.Tolerances
     // wraps these same values as dev.kiln.Tolerance for the other backend tests.
 
-    /** Copies, gather, fill, dropout masks and products by a mask, counts: bit-exact. */
+    /** Copies, gather, gatherOneHot, fill, dropout masks and products by a mask, counts: bit-exact. */
     public static final Margin EXACT = new Margin(0, 0);
 
     /** linear / relu / leaky relu and their derivatives: one float multiply at most. */

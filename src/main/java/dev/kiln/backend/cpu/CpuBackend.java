@@ -11,6 +11,7 @@ import dev.kiln.backend.UpdateRule;
 import dev.kiln.backend.UpdateScalars;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -110,6 +111,14 @@ public final class CpuBackend implements Backend, HostSharing {
         return b;
     }
 
+    @Override
+    public DeviceBuffer shareReadOnly(int[] data) {
+        if (closed) throw new BackendException("cpu shareReadOnly: backend is closed");
+        CpuBuffer b = new CpuBuffer(this, data);
+        open.add(b);
+        return b;
+    }
+
     private DeviceBuffer allocate(long n, boolean isInt) {
         String what = isInt ? " ints" : " floats";
         if (closed) throw new BackendException("cpu alloc: backend is closed");
@@ -189,6 +198,27 @@ public final class CpuBackend implements Backend, HostSharing {
                         + srcRows + " rows of src");
             System.arraycopy(s, from * cols, d, r * cols, cols);
         }
+    }
+
+    @Override
+    public void gatherOneHot(DeviceBuffer labels, DeviceBuffer idx, int idxOff, int rows, int classes, DeviceBuffer dst) {
+        int[] l = ints("gatherOneHot", labels), ix = ints("gatherOneHot", idx);
+        float[] d = floats("gatherOneHot", dst);
+        if (classes < 0 || rows < 0) throw new BackendException("cpu gatherOneHot: negative shape " + rows + " x " + classes);
+        range("gatherOneHot", "idx", ix.length, idxOff, rows);
+        range("gatherOneHot", "dst", d.length, 0, (long) rows * classes);
+        // every row is checked before dst is touched: a rejected call leaves it as it was
+        for (int r = 0; r < rows; r++) {
+            int from = ix[idxOff + r];
+            if (from < 0 || from >= l.length)
+                throw new BackendException("cpu gatherOneHot: idx[" + (idxOff + r) + "] = " + from + " is outside the "
+                        + l.length + " labels");
+            int label = l[from];
+            if (label < 0 || label >= classes)
+                throw new BackendException("cpu gatherOneHot: label " + label + " of row " + from + " is outside [0, " + classes + ")");
+        }
+        Arrays.fill(d, 0, rows * classes, 0f);
+        for (int r = 0; r < rows; r++) d[r * classes + l[ix[idxOff + r]]] = 1f;
     }
 
     @Override

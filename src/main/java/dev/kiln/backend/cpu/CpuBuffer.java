@@ -23,6 +23,14 @@ public final class CpuBuffer implements DeviceBuffer {
         this.f = shared;
     }
 
+    /** An int buffer over an existing array (no copy), see {@link dev.kiln.backend.HostSharing}. */
+    CpuBuffer(CpuBackend owner, int[] shared) {
+        this.owner = owner;
+        this.length = shared.length;
+        this.isInt = true;
+        this.i = shared;
+    }
+
     CpuBuffer(CpuBackend owner, int length, boolean isInt) {
         this.owner = owner;
         this.length = length;
@@ -52,10 +60,12 @@ public final class CpuBuffer implements DeviceBuffer {
         return a;
     }
 
+    private static String article(String kind) { return (kind.startsWith("i") ? "an " : "a ") + kind; }
+
     private BackendException misuse(String op, String want) {
         if (isClosed()) return new BackendException("cpu " + op + ": buffer of " + length + " elements is closed");
-        return new BackendException("cpu " + op + ": expected a " + want + " buffer, got a "
-                + (isInt ? "int" : "float") + " buffer of " + length + " elements");
+        return new BackendException("cpu " + op + ": expected " + article(want) + " buffer, got " + article(isInt ? "int" : "float")
+                + " buffer of " + length + " elements");
     }
 
     @Override

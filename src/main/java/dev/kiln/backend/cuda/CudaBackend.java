@@ -270,6 +270,21 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void gatherOneHot(DeviceBuffer labels, DeviceBuffer idx, int idxOff, int rows, int classes, DeviceBuffer dst) {
+        CudaBuffer l = ints(labels, "gatherOneHot", "labels"), i = ints(idx, "gatherOneHot", "idx"),
+                d = floats(dst, "gatherOneHot", "dst");
+        nonNegative("gatherOneHot", rows, classes);
+        require(i, idxOff, rows, "gatherOneHot", "idx");
+        require(d, 0, (long) rows * classes, "gatherOneHot", "dst");
+        if ((long) rows * classes == 0) return;
+        bind();
+        // an index outside the labels, or a label outside [0, classes), gives a row of NaN on the device
+        // (kernels/cuda/memory.cu)
+        k.gatherOneHot.ptr(0, l).i64(1, l.length()).ptr(2, i).i32(3, idxOff).i32(4, rows).i32(5, classes).ptr(6, d)
+                .launch(CudaKernels.grid((long) rows * classes), 1, CudaKernels.BLOCK, sync);
+    }
+
+    @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int kk, float alpha,
                      DeviceBuffer a, long aOff, int lda, DeviceBuffer b, long bOff, int ldb,
                      float beta, DeviceBuffer c, long cOff, int ldc) {

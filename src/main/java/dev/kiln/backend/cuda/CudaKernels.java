@@ -32,6 +32,7 @@ final class CudaKernels {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("kiln_fill", "pllf");                          // x, off, n, value
         s.put("kiln_gather", "pilpiip");                     // src, cols, src_rows, idx, idx_off, rows, dst
+        s.put("kiln_gather_one_hot", "plpiiip");             // labels, n_labels, idx, idx_off, rows, classes, dst
         s.put("kiln_bias_activation", "ifpplpii");           // act, slope, z, bias, bias_off, a, rows, cols
         s.put("kiln_bias_softmax", "pplpii");                // z, bias, bias_off, a, rows, cols
         s.put("kiln_activation_backward", "ifppppii");       // act, slope, z, a, dA, dZ, rows, cols
@@ -50,7 +51,7 @@ final class CudaKernels {
         SIGNATURES = Collections.unmodifiableMap(s);
     }
 
-    final Kernel fill, gather;
+    final Kernel fill, gather, gatherOneHot;
     final Kernel biasActivation, biasSoftmax, activationBackward, softmaxBackward, biasGrad;
     final Kernel loss, countCorrect;
     final Kernel dropoutForward, dropoutBackward;
@@ -62,6 +63,7 @@ final class CudaKernels {
     CudaKernels(CUmodule module) {
         fill = k(module, "kiln_fill");
         gather = k(module, "kiln_gather");
+        gatherOneHot = k(module, "kiln_gather_one_hot");
         biasActivation = k(module, "kiln_bias_activation");
         biasSoftmax = k(module, "kiln_bias_softmax");
         activationBackward = k(module, "kiln_activation_backward");

@@ -52,7 +52,7 @@ public final class OpenClBackend implements Backend {
     private final ClGemm gemm;
     private final ClReduce reduce;
     private final ClUpdates updates;
-    private final ClKernel gather, biasAct, biasSoftmax, actBackward, softmaxBackward, biasGrad,
+    private final ClKernel gather, gatherOneHot, biasAct, biasSoftmax, actBackward, softmaxBackward, biasGrad,
             lossRows, correctRows, dropoutFwd, dropoutBwd;
     /** A 1-element buffer for kernel arguments an op does not use (unused optimizer state, no gradient). */
     private final long dummy;
@@ -101,6 +101,7 @@ public final class OpenClBackend implements Backend {
         this.queue = new ClQueue(q, local);
         this.staging = new ClStaging(q);
         this.gather = prog.kernel("kiln_gather");
+        this.gatherOneHot = prog.kernel("kiln_gather_one_hot");
         this.biasAct = prog.kernel("kiln_bias_activation");
         this.biasSoftmax = prog.kernel("kiln_bias_softmax");
         this.actBackward = prog.kernel("kiln_activation_backward");
@@ -271,6 +272,19 @@ public final class OpenClBackend implements Backend {
         range(op, "dst", d, 0, n);
         gather.begin(op).mem(s).i(cols).l(s.length() / cols).mem(ix).l(idxOff).i(rows).mem(d);
         queue.run1d(gather, n);
+    }
+
+    @Override
+    public void gatherOneHot(DeviceBuffer labels, DeviceBuffer idx, int idxOff, int rows, int classes, DeviceBuffer dst) {
+        final String op = "gatherOneHot";
+        ClBuffer l = buffer(labels, op, "labels", true), ix = buffer(idx, op, "idx", true), d = buffer(dst, op, "dst", false);
+        int n = elements(op, rows, classes);
+        range(op, "idx", ix, idxOff, rows);
+        range(op, "dst", d, 0, n);
+        if (n == 0) return;
+        // an index outside the labels, or a label outside [0, classes), gives a row of NaN (kernels/opencl/memory.cl)
+        gatherOneHot.begin(op).mem(l).l(l.length()).mem(ix).l(idxOff).i(rows).i(classes).mem(d);
+        queue.run1d(gatherOneHot, n);
     }
 
     @Override
@@ -476,7 +490,7 @@ public final class OpenClBackend implements Backend {
         for (ClBuffer b : new ArrayList<>(open)) b.close();
         open.clear();
         clReleaseMemObject(dummy);
-        for (ClKernel k : List.of(gather, biasAct, biasSoftmax, actBackward, softmaxBackward, biasGrad, lossRows,
+        for (ClKernel k : List.of(gather, gatherOneHot, biasAct, biasSoftmax, actBackward, softmaxBackward, biasGrad, lossRows,
                 correctRows, dropoutFwd, dropoutBwd)) k.release();
         gemm.release();
         reduce.release();

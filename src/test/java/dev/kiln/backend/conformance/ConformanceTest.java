@@ -56,7 +56,7 @@ class ConformanceTest {
                 groups.add(s.op());
                 assertTrue(s.ok() && s.line().startsWith("PASS "), s.line());
             }
-            assertEquals(new TreeSet<>(List.of("identity", "memory", "gather", "gemm", "biasActivation", "activationBackward",
+            assertEquals(new TreeSet<>(List.of("identity", "memory", "gather", "gatherOneHot", "gemm", "biasActivation", "activationBackward",
                     "biasGrad", "loss", "countCorrect", "dropout", "sumSquares", "update", "statsSlots")), groups);
         }
     }
@@ -131,6 +131,10 @@ class ConformanceTest {
         for (int n : new int[] {1, 31, 33, 1000}) assertTrue(names("memory").contains("alloc/upload/download/fill/copy n=" + n));
         assertEquals(List.of("n=1", "n=31", "n=33", "n=1000", "n=100003", "propagates NaN", "propagates Infinity"), names("sumSquares"));
         assertEquals(12, names("gather").size());
+        List<String> oneHot = names("gatherOneHot");
+        assertEquals(4 * 4 * 2 + 1, oneHot.size());
+        for (String shape : List.of("1x1 idxOff=5", "31x10 idxOff=1", "1000x1024 idxOff=5"))
+            assertTrue(oneHot.contains(shape), shape);
         assertEquals(5, names("biasGrad").size());
         assertEquals(16, names("countCorrect").size());
         assertEquals(5 * 4 * 3, names("dropout").size());

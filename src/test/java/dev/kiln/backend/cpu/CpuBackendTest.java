@@ -599,6 +599,40 @@ class CpuBackendTest {
     }
 
     @Test
+    void gatherOneHotWritesOneHotRowsAndNamesABadIndexOrLabel() {
+        DeviceBuffer labels = cpu.allocInt(4), idx = cpu.allocInt(6), dst = cpu.alloc(3 * 3 + 2);
+        cpu.uploadInt(new int[] {2, 0, 1, 2}, 0, labels, 0, 4);
+        cpu.uploadInt(new int[] {9, 9, 3, 1, 2, 9}, 0, idx, 0, 6);
+        cpu.fill(dst, 0, dst.length(), 7f);
+        cpu.gatherOneHot(labels, idx, 2, 3, 3, dst);
+        // rows 3, 1, 2 of the labels: classes 2, 0, 1; the two elements past the batch keep their 7
+        assertArrayEquals(new float[] {0, 0, 1, 1, 0, 0, 0, 1, 0, 7, 7}, get(dst));
+
+        BackendException e = assertThrows(BackendException.class, () -> cpu.gatherOneHot(labels, idx, 3, 3, 3, dst));
+        assertEquals("cpu gatherOneHot: idx[5] = 9 is outside the 4 labels", e.getMessage());
+        cpu.uploadInt(new int[] {-1}, 0, idx, 5, 1);
+        e = assertThrows(BackendException.class, () -> cpu.gatherOneHot(labels, idx, 3, 3, 3, dst));
+        assertEquals("cpu gatherOneHot: idx[5] = -1 is outside the 4 labels", e.getMessage());
+
+        e = assertThrows(BackendException.class, () -> cpu.gatherOneHot(labels, idx, 2, 3, 2, dst));
+        assertEquals("cpu gatherOneHot: label 2 of row 3 is outside [0, 2)", e.getMessage());
+        cpu.uploadInt(new int[] {-4}, 0, labels, 1, 1);
+        e = assertThrows(BackendException.class, () -> cpu.gatherOneHot(labels, idx, 3, 2, 3, dst));
+        assertEquals("cpu gatherOneHot: label -4 of row 1 is outside [0, 3)", e.getMessage());
+        assertArrayEquals(new float[] {0, 0, 1, 1, 0, 0, 0, 1, 0, 7, 7}, get(dst), "a rejected call leaves dst alone");
+
+        e = assertThrows(BackendException.class, () -> cpu.gatherOneHot(labels, idx, 4, 3, 3, dst));
+        assertTrue(e.getMessage().contains("cpu gatherOneHot: idx range [4, 7) is outside a buffer of 6"), e.getMessage());
+        e = assertThrows(BackendException.class, () -> cpu.gatherOneHot(labels, idx, 0, 3, 4, dst));
+        assertTrue(e.getMessage().contains("cpu gatherOneHot: dst range [0, 12) is outside a buffer of 11"), e.getMessage());
+        e = assertThrows(BackendException.class, () -> cpu.gatherOneHot(dst, idx, 0, 1, 3, dst));
+        assertTrue(e.getMessage().contains("cpu gatherOneHot: expected an int buffer, got a float buffer"), e.getMessage());
+        labels.close();
+        idx.close();
+        dst.close();
+    }
+
+    @Test
     void closingTheBackendClosesItsBuffers() {
         CpuBackend be = new CpuBackend(2);
         CpuBuffer b = (CpuBuffer) be.alloc(5);

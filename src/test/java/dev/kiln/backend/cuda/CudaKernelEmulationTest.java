@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * Runs the CUDA kernels themselves (kernels/cuda/kiln.cu, the source of the fatbin) on the host through
  * kernels/cuda/host/emulate.h, with the backend's launch geometry, against double-precision references:
  * SGEMM in all four transpositions with tails, offsets and leading dimensions, the two-pass reductions,
- * losses, accuracy, the dense-layer ops, gather, dropout and an update kernel (kernels/cuda/host/check.cpp).
+ * losses, accuracy, the dense-layer ops, gather, one-hot gather, dropout and an update kernel (kernels/cuda/host/check.cpp).
  * Skipped where g++ is missing.
  */
 class CudaKernelEmulationTest {

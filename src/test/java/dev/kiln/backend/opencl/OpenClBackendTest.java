@@ -14,6 +14,7 @@ import dev.kiln.backend.Stats;
 import dev.kiln.backend.UpdateRule;
 import dev.kiln.backend.UpdateScalars;
 import dev.kiln.backend.cpu.CpuBackend;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
@@ -144,6 +145,38 @@ class OpenClBackendTest {
             assertEquals(5f, out[0]);
             assertEquals(6f, out[1]);
             for (int i = 2; i < 6; i++) assertTrue(Float.isNaN(out[i]), "row of a bad index at " + i);
+        }
+    }
+
+    /** One-hot rows from int labels; a bad index or a bad label gives a NaN row, argument errors are named. */
+    @Test
+    void gatherOneHotGuardsItsIndicesAndLabels() {
+        try (DeviceBuffer labels = cl.allocInt(4); DeviceBuffer idx = cl.allocInt(7); DeviceBuffer dst = cl.alloc(6 * 3 + 2)) {
+            cl.uploadInt(new int[] {2, 0, 7, -1}, 0, labels, 0, 4);
+            // rows: label 0, label 2, index 4 (outside 4 labels), index -1, label 7 (outside [0, 3)), label -1
+            cl.uploadInt(new int[] {9, 1, 0, 4, -1, 2, 3}, 0, idx, 0, 7);
+            cl.fill(dst, 0, dst.length(), 5f);
+            cl.gatherOneHot(labels, idx, 1, 6, 3, dst);
+            float[] out = get(dst);
+            assertArrayEquals(new float[] {1, 0, 0, 0, 0, 1}, Arrays.copyOfRange(out, 0, 6));
+            for (int i = 6; i < 18; i++) assertTrue(Float.isNaN(out[i]), "row of a bad index or label at " + i);
+            assertEquals(5f, out[18], "past the batch");
+            assertEquals(5f, out[19], "past the batch");
+
+            IllegalArgumentException type = assertThrows(IllegalArgumentException.class,
+                    () -> cl.gatherOneHot(dst, idx, 0, 1, 3, dst));
+            assertEquals("opencl gatherOneHot: buffer labels holds floats, expected ints", type.getMessage());
+            IllegalArgumentException range = assertThrows(IllegalArgumentException.class,
+                    () -> cl.gatherOneHot(labels, idx, 2, 6, 3, dst));
+            assertEquals("opencl gatherOneHot: range [2, 8) of idx is outside its 7 elements", range.getMessage());
+            IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
+                    () -> cl.gatherOneHot(labels, idx, 1, 6, 4, dst));
+            assertEquals("opencl gatherOneHot: range [0, 24) of dst is outside its 20 elements", small.getMessage());
+            IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
+                    () -> cl.gatherOneHot(labels, idx, 0, 2, -3, dst));
+            assertEquals("opencl gatherOneHot: negative shape 2 x -3", shape.getMessage());
+            cl.gatherOneHot(labels, idx, 7, 0, 3, dst);      // an empty batch writes nothing
+            assertEquals(5f, get(dst)[18]);
         }
     }
 

@@ -47,6 +47,12 @@ final class FaultyBackend implements Backend {
     }
 
     @Override
+    public void gatherOneHot(DeviceBuffer labels, DeviceBuffer idx, int idxOff, int rows, int classes, DeviceBuffer dst) {
+        check("gatherOneHot");
+        d.gatherOneHot(labels, idx, idxOff, rows, classes, dst);
+    }
+
+    @Override
     public void gemm(boolean ta, boolean tb, int m, int n, int k, float alpha, DeviceBuffer a, long aOff, int lda, DeviceBuffer b,
                      long bOff, int ldb, float beta, DeviceBuffer c, long cOff, int ldc) {
         check("gemm");
