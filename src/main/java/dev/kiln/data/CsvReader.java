@@ -299,16 +299,22 @@ public final class CsvReader {
                     return new Dataset(name, features, cols, Arrays.copyOf(y, yn), 1, 0, featureNames, List.of());
                 }
                 case ONE_HOT -> {
-                    return new Dataset(name, features, cols, Arrays.copyOf(y, yn), labelCount, labelCount, featureNames, List.of());
+                    // each row was checked to hold exactly one 1: kept as the index of that 1
+                    int[] l = new int[rows];
+                    for (int r = 0; r < rows; r++) {
+                        int o = r * labelCount;
+                        while (y[o + l[r]] != 1f) l[r]++;
+                    }
+                    return Dataset.ofLabels(name, features, cols, l, labelCount, featureNames, List.of());
                 }
                 default -> {
                     int k = classes > 0 ? classes : maxClass + 1;
-                    float[] t = new float[rows * k];
-                    for (int r = 0; r < rows; r++) t[r * k + (int) y[r]] = 1f;
+                    int[] l = new int[rows];
+                    for (int r = 0; r < rows; r++) l[r] = (int) y[r];
                     List<String> classNames = List.of();
                     if (sklearnHeader && headerCells.length - 2 == k)
                         classNames = Arrays.asList(headerCells).subList(2, headerCells.length);
-                    return new Dataset(name, features, cols, t, k, k, featureNames, classNames);
+                    return Dataset.ofLabels(name, features, cols, l, k, featureNames, classNames);
                 }
             }
         }

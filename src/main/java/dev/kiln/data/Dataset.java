@@ -5,15 +5,18 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Rows of features and targets in two flat row-major float arrays: {@code features[rows * cols]} and
- * {@code targets[rows * targetCols]}. For classification the targets are one-hot ({@code targetCols ==
- * classes}); for regression they are values ({@code classes == 0}). Immutable by convention: the arrays are
- * shared, not copied, so callers must not change them.
+ * Rows of features in a flat row-major float array {@code features[rows * cols]}, and their targets: for
+ * classification either integer class labels {@code labels[rows]} ({@link #ofLabels}; what the readers and
+ * generators make, one int per row as PyTorch's {@code CrossEntropyLoss} takes them) or one-hot float rows,
+ * with {@code targetCols == classes} either way; for regression ({@code classes == 0}) float values
+ * {@code targets[rows * targetCols]}. Immutable by convention: the arrays are shared, not copied, so callers
+ * must not change them.
  */
 public final class Dataset {
     private final String name;
     private final int rows, cols, targetCols, classes;
-    private final float[] features, targets;
+    private final float[] features, targets;    // targets is null for a set of integer labels
+    private final int[] labels;                  // null unless the set holds integer labels
     private final List<String> featureNames, classNames;
 
     /**
@@ -28,13 +31,21 @@ public final class Dataset {
      */
     public Dataset(String name, float[] features, int cols, float[] targets, int targetCols, int classes,
                    List<String> featureNames, List<String> classNames) {
+        this(name, features, cols, java.util.Objects.requireNonNull(targets, "targets"), null, targetCols, classes,
+                featureNames, classNames);
+    }
+
+    private Dataset(String name, float[] features, int cols, float[] targets, int[] labels, int targetCols, int classes,
+                    List<String> featureNames, List<String> classNames) {
         if (cols < 1) throw new IllegalArgumentException(name + ": feature columns must be >= 1, got " + cols);
         if (targetCols < 1) throw new IllegalArgumentException(name + ": target columns must be >= 1, got " + targetCols);
         if (features.length % cols != 0)
             throw new IllegalArgumentException(name + ": " + features.length + " features is not a multiple of " + cols + " columns");
         this.rows = features.length / cols;
-        if (targets.length != (long) rows * targetCols)
+        if (targets != null && targets.length != (long) rows * targetCols)
             throw new IllegalArgumentException(name + ": " + targets.length + " targets for " + rows + " rows of " + targetCols);
+        if (labels != null && labels.length != rows)
+            throw new IllegalArgumentException(name + ": " + labels.length + " labels for " + rows + " rows");
         if (classes != 0 && classes != targetCols)
             throw new IllegalArgumentException(name + ": " + classes + " classes but " + targetCols + " target columns");
         if (!featureNames.isEmpty() && featureNames.size() != cols)
@@ -45,10 +56,26 @@ public final class Dataset {
         this.features = features;
         this.cols = cols;
         this.targets = targets;
+        this.labels = labels;
         this.targetCols = targetCols;
         this.classes = classes;
         this.featureNames = List.copyOf(featureNames);
         this.classNames = List.copyOf(classNames);
+    }
+
+    /**
+     * A classification set of integer labels: row r has features {@code features[r*cols .. (r+1)*cols)} and
+     * class {@code labels[r]} in [0, classes). The arrays are shared, not copied.
+     *
+     * @throws IllegalArgumentException naming the row of a label outside [0, classes)
+     */
+    public static Dataset ofLabels(String name, float[] features, int cols, int[] labels, int classes,
+                                   List<String> featureNames, List<String> classNames) {
+        if (classes < 1) throw new IllegalArgumentException(name + ": classes must be >= 1, got " + classes);
+        for (int r = 0; r < labels.length; r++)
+            if (labels[r] < 0 || labels[r] >= classes)
+                throw new IllegalArgumentException(name + ": row " + r + ": label " + labels[r] + " is not in [0, " + classes + ")");
+        return new Dataset(name, features, cols, null, labels, classes, classes, featureNames, classNames);
     }
 
     /** A classification set from rows of features and integer labels in [0, classes). */
@@ -56,13 +83,7 @@ public final class Dataset {
         if (x.length != labels.length)
             throw new IllegalArgumentException(name + ": " + x.length + " rows but " + labels.length + " labels");
         if (x.length == 0) throw new IllegalArgumentException(name + ": no rows");
-        float[] y = new float[x.length * classes];
-        for (int r = 0; r < labels.length; r++) {
-            if (labels[r] < 0 || labels[r] >= classes)
-                throw new IllegalArgumentException(name + ": row " + r + ": label " + labels[r] + " is not in [0, " + classes + ")");
-            y[r * classes + labels[r]] = 1f;
-        }
-        return new Dataset(name, flatten(name, x), x[0].length, y, classes, classes, List.of(), List.of());
+        return ofLabels(name, flatten(name, x), x[0].length, labels.clone(), classes, List.of(), List.of());
     }
 
     /** A regression set from rows of features and rows of target values. */
@@ -97,15 +118,27 @@ public final class Dataset {
     public boolean isClassification() { return classes > 0; }
     /** The features, row-major (shared, do not modify). */
     public float[] features() { return features; }
-    /** The targets, row-major (shared, do not modify). */
-    public float[] targets() { return targets; }
+    /**
+     * The targets, row-major: shared (do not modify), except for a set of integer labels, whose one-hot rows
+     * are built anew on each call ({@link #integerLabels()} is the compact form).
+     */
+    public float[] targets() {
+        if (targets != null) return targets;
+        float[] t = new float[rows * classes];
+        for (int r = 0; r < rows; r++) t[r * classes + labels[r]] = 1f;
+        return t;
+    }
+
+    /** The class of each row (shared, do not modify) when the set holds integer labels, else null. */
+    public int[] integerLabels() { return labels; }
     /** Feature names from the file's header (empty when it had none). */
     public List<String> featureNames() { return featureNames; }
     /** Class names, where the source named them (empty otherwise). */
     public List<String> classNames() { return classNames; }
 
-    /** The class of each row: the index of its largest target (the first on ties). */
+    /** The class of each row (a copy): its label, or for one-hot rows the index of the largest target (the first on ties). */
     public int[] labels() {
+        if (labels != null) return labels.clone();
         int[] l = new int[rows];
         for (int r = 0; r < rows; r++) {
             int best = 0, o = r * targetCols;
@@ -120,7 +153,8 @@ public final class Dataset {
         if (from < 0 || to > rows || from >= to)
             throw new IllegalArgumentException(name + ": bad row range [" + from + ", " + to + ") of " + rows + " rows");
         return new Dataset(name, Arrays.copyOfRange(features, from * cols, to * cols), cols,
-                Arrays.copyOfRange(targets, from * targetCols, to * targetCols), targetCols, classes, featureNames, classNames);
+                targets == null ? null : Arrays.copyOfRange(targets, from * targetCols, to * targetCols),
+                labels == null ? null : Arrays.copyOfRange(labels, from, to), targetCols, classes, featureNames, classNames);
     }
 
     /**
@@ -139,12 +173,12 @@ public final class Dataset {
 
     /** The same data with new features of the same shape (used by {@link Standardizer}). */
     public Dataset withFeatures(float[] newFeatures) {
-        return new Dataset(name, newFeatures, cols, targets, targetCols, classes, featureNames, classNames);
+        return new Dataset(name, newFeatures, cols, targets, labels, targetCols, classes, featureNames, classNames);
     }
 
     /** The same data under another name. */
     public Dataset renamed(String newName) {
-        return new Dataset(newName, features, cols, targets, targetCols, classes, featureNames, classNames);
+        return new Dataset(newName, features, cols, targets, labels, targetCols, classes, featureNames, classNames);
     }
 
     /** Feature rows as a 2-D array (copies). */

@@ -56,10 +56,10 @@ public final class IdxReader {
         int k = classes > 0 ? classes : max + 1;
         if (max >= k)
             throw new IllegalArgumentException(labels + ": item " + at + " has label " + max + ", which is not below the " + k + " classes");
-        float[] y = new float[n * k];
-        for (int r = 0; r < n; r++) y[r * k + (lab.data[r] & 0xff)] = 1f;
+        int[] y = new int[n];
+        for (int r = 0; r < n; r++) y[r] = lab.data[r] & 0xff;
         String name = images.getFileName() + "+" + labels.getFileName();
-        return new Dataset(name, x, cols, y, k, k, List.of(), List.of());
+        return Dataset.ofLabels(name, x, cols, y, k, List.of(), List.of());
     }
 
     /** One decoded IDX file: sizes and raw unsigned bytes. */

@@ -23,16 +23,17 @@ public final class Synthetic {
     }
 
     private static Dataset argmaxSet(String name, int rows, SplittableRandom rng) {
-        float[] x = new float[rows * 3], y = new float[rows * 3];
+        float[] x = new float[rows * 3];
+        int[] y = new int[rows];
         for (int r = 0; r < rows; r++) {
             int best = 0;
             for (int j = 0; j < 3; j++) {
                 x[r * 3 + j] = (float) rng.nextDouble();
                 if (x[r * 3 + j] > x[r * 3 + best]) best = j;
             }
-            y[r * 3 + best] = 1f;
+            y[r] = best;
         }
-        return new Dataset(name, x, 3, y, 3, 3, List.of("x0", "x1", "x2"), List.of());
+        return Dataset.ofLabels(name, x, 3, y, 3, List.of("x0", "x1", "x2"), List.of());
     }
 
     /**
@@ -42,14 +43,15 @@ public final class Synthetic {
      */
     public static Dataset randomClassification(int rows, int cols, int classes, long seed) {
         SplittableRandom rng = new SplittableRandom(Seeds.derive(seed, Seeds.DATA, 1));
-        float[] x = new float[rows * cols], y = new float[rows * classes];
+        float[] x = new float[rows * cols];
+        int[] y = new int[rows];
         for (int i = 0; i < x.length; i += 2) {
             double u1 = 1.0 - rng.nextDouble(), u2 = rng.nextDouble();
             double r = StrictMath.sqrt(-2.0 * StrictMath.log(u1)), t = 2.0 * Math.PI * u2;
             x[i] = (float) (r * StrictMath.cos(t));
             if (i + 1 < x.length) x[i + 1] = (float) (r * StrictMath.sin(t));
         }
-        for (int r = 0; r < rows; r++) y[r * classes + rng.nextInt(classes)] = 1f;
-        return new Dataset("random(" + rows + "x" + cols + ", " + classes + " classes)", x, cols, y, classes, classes, List.of(), List.of());
+        for (int r = 0; r < rows; r++) y[r] = rng.nextInt(classes);
+        return Dataset.ofLabels("random(" + rows + "x" + cols + ", " + classes + " classes)", x, cols, y, classes, List.of(), List.of());
     }
 }

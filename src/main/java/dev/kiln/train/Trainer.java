@@ -352,7 +352,7 @@ public final class Trainer implements AutoCloseable {
     private double trainStep(DeviceData data, DeviceBuffer idx, int pos, int rows, boolean classification,
                              boolean guarded, boolean gradSq) {
         backend.gather(data.x, data.cols, idx, pos, rows, net.x);
-        backend.gather(data.y, data.targetCols, idx, pos, rows, net.y);
+        data.gatherTargets(backend, idx, pos, rows, net.y);
         if (guarded) backend.fill(net.stats, Stats.STEP_LOSS, 1, 0f);
         dropoutCounter = net.forward(rows, true, dropoutSeed, dropoutCounter);
         net.loss(rows, net.stats, true);
@@ -517,7 +517,7 @@ public final class Trainer implements AutoCloseable {
         for (int r = 0; r < d.rows; r += chunk) {
             int rows = Math.min(chunk, d.rows - r);
             backend.copy(d.x, (long) r * d.cols, net.x, 0, (long) rows * d.cols);
-            backend.copy(d.y, (long) r * d.targetCols, net.y, 0, (long) rows * d.targetCols);
+            d.copyTargets(backend, r, rows, net.y);
             net.forward(rows, false, 0, 0);
             net.loss(rows, net.evalStats, false);
             if (d.classification) net.countCorrect(rows, net.evalStats);
@@ -575,7 +575,7 @@ public final class Trainer implements AutoCloseable {
         try (DeviceData d = new DeviceData(backend, batch)) {
             int rows = d.rows;
             backend.copy(d.x, 0, net.x, 0, (long) rows * d.cols);
-            backend.copy(d.y, 0, net.y, 0, (long) rows * d.targetCols);
+            d.copyTargets(backend, 0, rows, net.y);
             backend.fill(net.evalStats, 0, Stats.SIZE, 0f);
             net.forward(rows, false, 0, 0);
             net.loss(rows, net.evalStats, true);

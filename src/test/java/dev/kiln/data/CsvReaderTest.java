@@ -70,6 +70,9 @@ class CsvReaderTest {
         Dataset oh = new CsvReader().oneHotLabels(3).read(fixture("onehot.csv"));
         assertEquals(2, oh.cols());
         assertArrayEquals(new int[] {1, 0, 2}, oh.labels());
+        // held as one int per row, the one-hot rows rebuilt on demand
+        assertArrayEquals(new int[] {1, 0, 2}, oh.integerLabels());
+        assertArrayEquals(new float[] {0, 1, 0, 1, 0, 0, 0, 0, 1}, oh.targets());
         assertArrayEquals(new float[] {0.5f, 1.5f, -1f, 0.2f, 3f, 4f}, oh.features());
         Dataset v = new CsvReader().valueLabels().read(fixture("values.csv"));
         assertEquals(0, v.classes());

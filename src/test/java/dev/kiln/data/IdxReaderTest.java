@@ -44,6 +44,7 @@ class IdxReaderTest {
         assertEquals(4, d.cols());
         assertEquals(10, d.classes());               // largest label 9 + 1
         assertArrayEquals(new int[] {3, 0, 9}, d.labels());
+        assertArrayEquals(new int[] {3, 0, 9}, d.integerLabels(), "held as one int per image");
         assertEquals(0f, d.features()[0]);
         assertEquals(0.2f, d.features()[1], 1e-7f);
         assertEquals(1f, d.features()[2]);
