@@ -6,11 +6,12 @@ import java.util.Arrays;
  * Row-major SGEMM, C = alpha op(A) op(B) + beta C, cache-blocked after Goto and van de Geijn (2008), in two
  * pool runs per call. The first packs op(A), every k slice of it, into MR-row panels (shared by the threads).
  * The second computes chunks of (a block of at most MC rows) x (a few NR-wide columns of C), each chunk
- * walking the k slices itself: per slice it packs one B panel (KC x NR, kept in L1) into its own buffer and
- * runs the micro-kernel down the row block's A panels (streamed from L2), merging each tile into C. The C
- * region of a chunk (MC x a few NR) stays in cache across the slices, each B element is packed once per row
- * block, and the threads meet twice per call whatever k is (the earlier form packed all of op(B) per slice
- * and met twice per slice: 8 barriers for a k = 784 product, and C streamed from L3 once per slice).
+ * walking the k slices itself: per slice it packs one B panel (KC x NR, kept in L2) into its own buffer and
+ * runs the micro-kernel down the row block's A panels (streamed from L3), merging each tile into C. Slices
+ * are deep (KC = 4096: every product of the standard workloads is one slice), so each element of C is
+ * merged once per product rather than once per 256 of k, each B element is packed once per row block, and
+ * the threads meet twice per call whatever k is (the earlier form packed all of op(B) per slice and met twice
+ * per slice: 8 barriers for a k = 784 product, and C streamed from L3 once per slice).
  * Small chunks claimed from a shared counter balance the two cores even when another process takes one of
  * them for a while. Packing reads op(A) and op(B) through their transposes, so one micro-kernel serves all
  * four cases.
@@ -27,8 +28,15 @@ import java.util.Arrays;
  * <p>Not thread-safe: one call at a time (the backend is one stream).
  */
 final class CpuGemm {
-    /** Depth of a k slice: a packed B panel is KC x NR floats (16 KiB at NR = 16), kept in L1. */
-    static final int KC = 256;
+    /**
+     * Greatest depth of a k slice: a packed B panel is up to KC x NR floats (256 KiB at NR = 16, half of Zen 3's
+     * L2; the kernel's two B loads per k step stream from there). Deeper slices mean fewer merges of C: with C
+     * rows 16 KiB apart (n = 4096), the rows of a chunk's C region share a handful of cache sets and miss to L3
+     * on every merge. Measured over a wide step's eight GEMMs on two threads, in one JVM, interleaved: KC = 256
+     * / 512 / 1024 / 4096 ran at 88-94 / 97-102 / 98-101 / 99-105 GFLOP/s, and mnist-mlp's eight at
+     * 45-64 / 45-69 / 46-68 / 47-68 (docs/benchmarks.md).
+     */
+    static final int KC = 4096;
     /**
      * Rows of a chunk's row block (rounded down to whole MR-row panels). Each row block packs its own copy of
      * the B panels, so for the standard workloads' 512-row products one block is best: measured over a wide
@@ -167,7 +175,7 @@ final class CpuGemm {
         this.c = c; this.cOff = cOff; this.ldc = ldc;
         int threads = pool.threads();
         boolean parallel = threads > 1 && 2L * m * n * k >= PARALLEL_FLOPS;
-        // k slices of at most KC, as equal as possible (784 = 4 x 196, not 3 x 256 + 16: a thin last slice
+        // k slices of at most KC, as equal as possible (9000 = 3 x 3000, not 2 x 4096 + 808: a thin last slice
         // pays a whole merge of C for a few FMAs); a function of k alone, like everything that fixes rounding
         slices = (k + KC - 1) / KC;
         kSlice = (k + slices - 1) / slices;

@@ -76,9 +76,13 @@ class CpuBackendTest {
                 checkGemm(cpu, rnd, s[0], s[1], s[2], tA, tB, -0.75f, 1.25f);
             }
         }
-        // 257^3 (two k slices, edge tiles everywhere, split over both threads): two cases keep it quick
+        // 257^3 (edge tiles everywhere, split over both threads): two cases keep it quick
         checkGemm(cpu, rnd, 257, 257, 257, false, false, 1f, 0f);
         checkGemm(cpu, rnd, 257, 257, 257, true, true, 0.5f, -1f);
+        // k deeper than a slice (KC): three slices of 2767, merged into C one after another
+        assertTrue(8300 > 2 * CpuGemm.KC);
+        checkGemm(cpu, rnd, 9, 20, 8300, false, true, 1f, 0f);
+        checkGemm(cpu, rnd, 9, 20, 8300, true, false, -0.75f, 1.25f);
     }
 
     /** One GEMM with offsets and padded leading dimensions against ReferenceOps, over the whole C buffer. */
@@ -148,7 +152,7 @@ class CpuBackendTest {
     }
 
     private static float[] gemmBits(Backend be, long seed, boolean tA, boolean tB) {
-        int m = 37, n = 50, k = 300;   // two k slices, edge tiles in both directions
+        int m = 37, n = 50, k = 4200;   // two k slices (KC = 4096), edge tiles in both directions
         Random rnd = new Random(seed);
         float[] a = uniform(rnd, m * k, -1, 1), b = uniform(rnd, k * n, -1, 1), c = uniform(rnd, m * n, -1, 1);
         DeviceBuffer da = be.alloc(a.length), db = be.alloc(b.length), dc = be.alloc(c.length);

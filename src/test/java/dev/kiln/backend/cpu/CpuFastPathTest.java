@@ -76,11 +76,13 @@ class CpuFastPathTest {
 
     @Test
     void vectorGemmOnTwoThreadsMatchesTheScalarKernelOnOneBitForBit() {
-        // {m, n, k}: k = 784 cuts into 4 slices of 196; m = 128 is one row block of 130 rows; 20 x 4200 has
-        // four-panel chunks; m = 7, n = 17 are all edge tiles; 300 x 200 x 513: three slices of 171; 1100
-        // rows: two row blocks of 550 (more than MC); 290 x 40: one-panel chunks
+        // {m, n, k}: m = 128 is one row block of 130 rows; 20 x 4200 has four-panel chunks; m = 7, n = 17 are
+        // all edge tiles; 1100 rows: two row blocks of 550 (more than MC); 290 x 40: one-panel chunks;
+        // k = 9000 cuts into 3 slices of 3000 and k = 4100 into 2 of 2050 (more than KC: merges per slice)
         assertTrue(1100 > CpuGemm.MC);
-        int[][] shapes = {{128, 512, 784}, {20, 4200, 300}, {7, 17, 600}, {300, 200, 513}, {290, 40, 256}, {1100, 36, 300}};
+        assertTrue(4100 > CpuGemm.KC && 9000 <= 3 * CpuGemm.KC);
+        int[][] shapes = {{128, 512, 784}, {20, 4200, 300}, {7, 17, 600}, {300, 200, 513}, {290, 40, 256}, {1100, 36, 300},
+                {23, 40, 9000}, {64, 48, 4100}};
         Random rnd = new Random(5);
         try (CpuBackend vec = new CpuBackend(2, true); CpuBackend scalar = new CpuBackend(1, false)) {
             for (int[] s : shapes) {
