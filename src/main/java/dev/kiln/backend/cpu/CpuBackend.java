@@ -192,12 +192,17 @@ public final class CpuBackend implements Backend, HostSharing {
         range("gather", "dst", d.length, 0, (long) rows * cols);
         long srcRows = cols == 0 ? Long.MAX_VALUE : s.length / cols;
         for (int r = 0; r < rows; r++) {
-            int from = ix[idxOff + r];
-            if (from < 0 || from >= srcRows)
-                throw new BackendException("cpu gather: idx[" + (idxOff + r) + "] = " + from + " is outside the "
-                        + srcRows + " rows of src");
+            int from = indexAt("gather", ix, idxOff + r, srcRows, "rows of src");
             System.arraycopy(s, from * cols, d, r * cols, cols);
         }
+    }
+
+    /** idx[i], checked to lie in [0, count): else an error naming the op, the entry and what it indexes. */
+    private static int indexAt(String op, int[] idx, int i, long count, String what) {
+        int from = idx[i];
+        if (from < 0 || from >= count)
+            throw new BackendException("cpu " + op + ": idx[" + i + "] = " + from + " is outside the " + count + " " + what);
+        return from;
     }
 
     @Override
@@ -209,10 +214,7 @@ public final class CpuBackend implements Backend, HostSharing {
         range("gatherOneHot", "dst", d.length, 0, (long) rows * classes);
         // every row is checked before dst is touched: a rejected call leaves it as it was
         for (int r = 0; r < rows; r++) {
-            int from = ix[idxOff + r];
-            if (from < 0 || from >= l.length)
-                throw new BackendException("cpu gatherOneHot: idx[" + (idxOff + r) + "] = " + from + " is outside the "
-                        + l.length + " labels");
+            int from = indexAt("gatherOneHot", ix, idxOff + r, l.length, "labels");
             int label = l[from];
             if (label < 0 || label >= classes)
                 throw new BackendException("cpu gatherOneHot: label " + label + " of row " + from + " is outside [0, " + classes + ")");
