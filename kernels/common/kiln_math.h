@@ -25,6 +25,7 @@
   #define KILN_ERF(x)   erff(x)
   #define KILN_FABS(x)  fabsf(x)
   #define KILN_ISFINITE(x) isfinite(x)
+  #define KILN_NAN      __int_as_float(0x7fc00000)
 #else
   #define KILN_FN       static inline
   #define KILN_GLOBAL   __global
@@ -38,6 +39,7 @@
   #define KILN_ERF(x)   erf(x)
   #define KILN_FABS(x)  fabs(x)
   #define KILN_ISFINITE(x) isfinite(x)
+  #define KILN_NAN      NAN
 #endif
 
 /* ---- activations: codes of dev.kiln.backend.Activation ------------------------------------------ */

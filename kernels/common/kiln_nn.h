@@ -17,6 +17,16 @@
 #define KILN_LOSS_BINARY_XENT  1
 #define KILN_LOSS_MSE          2
 
+/* ---- targets ------------------------------------------------------------------------------------------ */
+
+/* Element c of a one-hot target row for class `label`: 1 at the label, 0 elsewhere (Backend.gatherOneHot).
+ * A label outside [0, classes), which the kernels also pass for a row index outside the labels, gives NaN:
+ * a kernel cannot report it, and the loss and the finite guard then make it visible. */
+KILN_FN float kiln_one_hot(int label, int classes, long c) {
+    if (label < 0 || label >= classes) return KILN_NAN;
+    return c == label ? 1.0f : 0.0f;
+}
+
 /* ---- softmax ------------------------------------------------------------------------------------------ */
 
 /* a_j = exp(z_j - max_k z_k) / sum_k exp(z_k - max_k z_k): subtracting the row maximum keeps every exp in

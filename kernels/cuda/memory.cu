@@ -26,8 +26,8 @@ extern "C" __global__ void kiln_gather(const float* __restrict__ src, int cols, 
 }
 
 /* dst[r, c] = (c == labels[idx[idx_off + r]]) ? 1 : 0 for r < rows, c < classes: the one-hot targets of
- * one batch from one int label per data-set row. An index outside [0, n_labels), or a label outside
- * [0, classes), yields a row of NaN, as in kiln_gather (and kernels/opencl/memory.cl). */
+ * one batch from one int label per data-set row (kiln_one_hot, kernels/common/kiln_nn.h). An index outside
+ * [0, n_labels), or a label outside [0, classes), yields a row of NaN, as in kiln_gather. */
 extern "C" __global__ void kiln_gather_one_hot(const int* __restrict__ labels, long long n_labels,
                                                const int* __restrict__ idx, int idx_off, int rows, int classes,
                                                float* __restrict__ dst) {
@@ -35,7 +35,6 @@ extern "C" __global__ void kiln_gather_one_hot(const int* __restrict__ labels, l
     KILN_GRID_STRIDE(e, total) {
         const long long r = e / classes, c = e - r * classes;
         const int row = idx[idx_off + r];
-        const int label = (row >= 0 && row < n_labels) ? labels[row] : -1;
-        dst[e] = (label >= 0 && label < classes) ? (c == label ? 1.0f : 0.0f) : __int_as_float(0x7fc00000);
+        dst[e] = kiln_one_hot((row >= 0 && row < n_labels) ? labels[row] : -1, classes, c);
     }
 }

@@ -18,14 +18,13 @@ __kernel void kiln_gather(__global const float* src, const int cols, const long 
 }
 
 /* dst[r, c] = (c == labels[idx[idx_off + r]]) ? 1 : 0 for r < rows, c < classes: the batch's one-hot
- * targets from one int label per data-set row. An index outside [0, n_labels), or a label outside
- * [0, classes), yields a row of NaN, as in kiln_gather. */
+ * targets from one int label per data-set row (kiln_one_hot, kernels/common/kiln_nn.h). An index outside
+ * [0, n_labels), or a label outside [0, classes), yields a row of NaN, as in kiln_gather. */
 __kernel void kiln_gather_one_hot(__global const int* labels, const long n_labels, __global const int* idx,
                                   const long idx_off, const int rows, const int classes, __global float* dst) {
     const int i = get_global_id(0);
     if (i >= rows * classes) return;
     const int r = i / classes, c = i - r * classes;
     const int row = idx[idx_off + r];
-    const int label = (row >= 0 && row < n_labels) ? labels[row] : -1;
-    dst[i] = (label >= 0 && label < classes) ? (c == label ? 1.0f : 0.0f) : NAN;
+    dst[i] = kiln_one_hot((row >= 0 && row < n_labels) ? labels[row] : -1, classes, c);
 }
