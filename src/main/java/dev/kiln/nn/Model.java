@@ -101,7 +101,8 @@ public record Model(int inputSize, List<Layer> layers, Loss loss) {
      */
     public float[] initialParameters(long seed) {
         float[] params = new float[layout().size()];
-        initialParameters(seed, new float[Math.max(1, params.length)], (values, n, offset) -> System.arraycopy(values, 0, params, (int) offset, n));
+        initialParameters(seed, new float[Math.max(1, Math.min(params.length, 1 << 16))],
+                (values, n, offset) -> System.arraycopy(values, 0, params, (int) offset, n));
         return params;
     }
 
