@@ -7,8 +7,10 @@ import java.util.Arrays;
  * pool runs per call. The first packs op(A), every k slice of it, into MR-row panels (shared by the threads).
  * The second computes chunks of (a block of at most MC rows) x (a few NR-wide columns of C), each chunk
  * walking the k slices itself: per slice it packs one B panel (KC x NR, kept in L2) into its own buffer and
- * runs the micro-kernel down the row block's A panels (streamed from L3), merging each tile into C. Slices
- * are deep (KC = 4096: every product of the standard workloads is one slice), so each element of C is
+ * runs the micro-kernel down the row block's A panels (streamed from L3), merging each tile into C; when the
+ * chunk's B panels all fit that buffer (slices of at most KC / panels, as in every weight gradient, k = batch)
+ * it packs them all and runs each A panel against them in turn, so that a row of tiles merges along C's rows.
+ * Slices are deep (KC = 4096: every product of the standard workloads is one slice), so each element of C is
  * merged once per product rather than once per 256 of k, each B element is packed once per row block, and
  * the threads meet twice per call whatever k is (the earlier form packed all of op(B) per slice and met twice
  * per slice: 8 barriers for a k = 784 product, and C streamed from L3 once per slice).
@@ -244,11 +246,14 @@ final class CpuGemm {
     /** Start of A panel {@code ir} of slice {@code s} in packA: slices of aPanels x MR x kSlice floats. */
     private int aPanelBase(int s, int ir, int kc) { return s * aPanels * mr * kSlice + ir * kc * mr; }
 
-    /** Packs B panel {@code jr} of slice (pc, kc) into dst: dst[p*NR + j] = op(B)[pc+p][jr*NR + j], zero past n. */
-    private void packB(float[] dst, int jr, int pc, int kc) {
+    /**
+     * Packs B panel {@code jr} of slice (pc, kc) into dst at base: dst[base + p*NR + j] = op(B)[pc+p][jr*NR + j],
+     * zero past n.
+     */
+    private void packB(float[] dst, int base, int jr, int pc, int kc) {
         int col0 = jr * nr, cols = Math.min(nr, n - col0);
         int off = tB ? bOff + col0 * ldb + pc : bOff + pc * ldb + col0;
-        packing.packB(tB, b, off, ldb, kc, cols, nr, dst);
+        packing.packB(tB, b, off, ldb, kc, cols, nr, dst, base);
     }
 
     /** Packs A panel ir of slice s (rows [ir*mr, ir*mr + mr) of op(A), its k columns): [p*mr + r]. */
@@ -266,7 +271,7 @@ final class CpuGemm {
         int rb = chunk / colGroups, cg = chunk % colGroups;
         int i0 = rb * mcBlock, rows = Math.min(mcBlock, m - i0);
         int jr0 = cg * chunkPanels, jr1 = Math.min(panels, jr0 + chunkPanels);
-        float[] out = edge[worker], pb = packB[worker], pa = packA;
+        float[] out = edge[worker], pb = packB[worker];
         MicroKernel kern = kernels[worker];
         int ir0 = i0 / mr, ir1 = (i0 + rows + mr - 1) / mr;
         boolean timed = exploring;
@@ -276,15 +281,19 @@ final class CpuGemm {
         for (int s = 0; s < slices; s++) {
             int pc = s * kSlice, kc = Math.min(kSlice, k - pc);
             boolean first = s == 0;
-            for (int jr = jr0; jr < jr1; jr++) {
-                packB(pb, jr, pc, kc);
-                int col0 = jr * nr, cols = Math.min(nr, n - col0);
+            if (kc * (jr1 - jr0) <= KC) {
+                // the chunk's B panels all fit the buffer (KC x NR floats, kept in L2): pack them all, then run
+                // each A panel against them in turn while it sits in L1, so that a row of tiles merges into C
+                // along its rows. In the order below every tile's merge starts new lines of C, and where C's
+                // rows are 16 KiB apart (the wide set's weight gradients, k = batch = 512) new pages too
+                for (int jr = jr0; jr < jr1; jr++) packB(pb, (jr - jr0) * kc * nr, jr, pc, kc);
                 for (int ir = ir0; ir < ir1; ir++) {
-                    int r0 = ir * mr, rs = Math.min(mr, m - r0);
-                    int ci = cOff + r0 * ldc + col0, ap = aPanelBase(s, ir, kc);
-                    kern.tile(kc, pa, ap, pb, 0, out);
-                    if (rs == mr && cols == nr) kern.mergeFull(out, c, ci, ldc, alpha, beta, first);
-                    else merge(out, nr, rs, cols, c, ci, ldc, alpha, beta, first);
+                    for (int jr = jr0; jr < jr1; jr++) tileInto(kern, out, s, kc, ir, pb, (jr - jr0) * kc * nr, jr, first);
+                }
+            } else {
+                for (int jr = jr0; jr < jr1; jr++) {
+                    packB(pb, 0, jr, pc, kc);
+                    for (int ir = ir0; ir < ir1; ir++) tileInto(kern, out, s, kc, ir, pb, 0, jr, first);
                 }
             }
         }
@@ -293,6 +302,18 @@ final class CpuGemm {
             int cols = Math.min(n, jr1 * nr) - jr0 * nr;
             rates[worker][copy][counts[worker][copy]++ % WINDOW] = 2.0 * rows * cols * k / ns;
         }
+    }
+
+    /**
+     * The tile of A panel {@code ir} (slice s, depth kc) and the B panel {@code jr} packed at pb[bp], computed
+     * into out and merged into C.
+     */
+    private void tileInto(MicroKernel kern, float[] out, int s, int kc, int ir, float[] pb, int bp, int jr, boolean first) {
+        int r0 = ir * mr, rs = Math.min(mr, m - r0), col0 = jr * nr, cols = Math.min(nr, n - col0);
+        int ci = cOff + r0 * ldc + col0;
+        kern.tile(kc, packA, aPanelBase(s, ir, kc), pb, bp, out);
+        if (rs == mr && cols == nr) kern.mergeFull(out, c, ci, ldc, alpha, beta, first);
+        else merge(out, nr, rs, cols, c, ci, ldc, alpha, beta, first);
     }
 
     /**

@@ -10,11 +10,14 @@ import java.util.Arrays;
  * block; a transposed operand is read through its stored transpose.
  */
 class Packing {
-    /** op(B)[p][j] is b[off + p*ldb + j], or b[off + j*ldb + p] when {@code trans}; p < kc, j < cols <= nr. */
-    void packB(boolean trans, float[] b, int off, int ldb, int kc, int cols, int nr, float[] dst) {
+    /**
+     * op(B)[p][j] is b[off + p*ldb + j], or b[off + j*ldb + p] when {@code trans}; p < kc, j < cols <= nr.
+     * Writes dst[base + p*nr + j].
+     */
+    void packB(boolean trans, float[] b, int off, int ldb, int kc, int cols, int nr, float[] dst, int base) {
         if (!trans) {
             for (int p = 0; p < kc; p++) {
-                int d = p * nr;
+                int d = base + p * nr;
                 System.arraycopy(b, off + p * ldb, dst, d, cols);
                 if (cols < nr) Arrays.fill(dst, d + cols, d + nr, 0f);
             }
@@ -22,9 +25,9 @@ class Packing {
             // read each stored row contiguously, scatter with stride nr (in L1)
             for (int j = 0; j < cols; j++) {
                 int src = off + j * ldb;
-                for (int p = 0; p < kc; p++) dst[p * nr + j] = b[src + p];
+                for (int p = 0; p < kc; p++) dst[base + p * nr + j] = b[src + p];
             }
-            for (int j = cols; j < nr; j++) for (int p = 0; p < kc; p++) dst[p * nr + j] = 0f;
+            for (int j = cols; j < nr; j++) for (int p = 0; p < kc; p++) dst[base + p * nr + j] = 0f;
         }
     }
 

@@ -42,20 +42,20 @@ final class VectorPacking extends Packing {
     static boolean usable() { return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256; }
 
     @Override
-    void packB(boolean trans, float[] b, int off, int ldb, int kc, int cols, int nr, float[] dst) {
+    void packB(boolean trans, float[] b, int off, int ldb, int kc, int cols, int nr, float[] dst, int base) {
         if (cols != nr || nr % 8 != 0 || kc < MIN_K) {
-            super.packB(trans, b, off, ldb, kc, cols, nr, dst);
+            super.packB(trans, b, off, ldb, kc, cols, nr, dst, base);
         } else if (!trans) {
             for (int p = 0; p < kc; p++) {
-                int s = off + p * ldb, d = p * nr;
+                int s = off + p * ldb, d = base + p * nr;
                 for (int j = 0; j < nr; j += 8) FloatVector.fromArray(S, b, s + j).intoArray(dst, d + j);
             }
         } else {
             // 8 stored rows (j) x 8 k steps (p) at a time: op(B)[p][j] = b[off + j*ldb + p]
             for (int j = 0; j < nr; j += 8) {
                 int src = off + j * ldb, p = 0;
-                for (; p + 8 <= kc; p += 8) transpose8(b, src + p, ldb, 8, dst, p * nr + j, nr);
-                for (; p < kc; p++) for (int q = 0; q < 8; q++) dst[p * nr + j + q] = b[src + q * ldb + p];
+                for (; p + 8 <= kc; p += 8) transpose8(b, src + p, ldb, 8, dst, base + p * nr + j, nr);
+                for (; p < kc; p++) for (int q = 0; q < 8; q++) dst[base + p * nr + j + q] = b[src + q * ldb + p];
             }
         }
     }
