@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  * accumulator in a register, or at 1568 bytes with five of them spilled to the stack and reloaded every k
  * step. Five rows leave three registers free, and the kernel alone runs as fast in cache. (With B's index as
  * the loop variable, as now, 6 x 16 compiled without spills in all six JVMs looked at, JDK 17 and 25, at 32
- * instructions per 12 FMAs; but over the wide step's eight products it ran 5-10% slower than 5 x 16 in each
+ * instructions per 12 FMAs; but over the wide step's eight products it ran 3-13% slower than 5 x 16 in each
  * of six alternating pairs: 94-113 against 102-117 GFLOP/s.)
  *
  * <p>C2 is still not repeatable here: in about 3 JVMs of 8 it compiles the loop with six to eleven
