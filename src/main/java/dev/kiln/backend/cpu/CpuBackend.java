@@ -187,14 +187,19 @@ public final class CpuBackend implements Backend, HostSharing {
     public void gather(DeviceBuffer src, int cols, DeviceBuffer idx, int idxOff, int rows, DeviceBuffer dst) {
         float[] s = floats("gather", src), d = floats("gather", dst);
         int[] ix = ints("gather", idx);
-        if (cols < 0 || rows < 0) throw new BackendException("cpu gather: negative shape " + rows + " x " + cols);
-        range("gather", "idx", ix.length, idxOff, rows);
-        range("gather", "dst", d.length, 0, (long) rows * cols);
+        gatherShape("gather", rows, cols, ix.length, idxOff, d.length);
         long srcRows = cols == 0 ? Long.MAX_VALUE : s.length / cols;
         for (int r = 0; r < rows; r++) {
             int from = indexAt("gather", ix, idxOff + r, srcRows, "rows of src");
             System.arraycopy(s, from * cols, d, r * cols, cols);
         }
+    }
+
+    /** A gather of rows x cols: both non-negative, idx[idxOff, idxOff + rows) and dst's rows x cols in range. */
+    private static void gatherShape(String op, int rows, int cols, int idxLength, int idxOff, int dstLength) {
+        if (cols < 0 || rows < 0) throw new BackendException("cpu " + op + ": negative shape " + rows + " x " + cols);
+        range(op, "idx", idxLength, idxOff, rows);
+        range(op, "dst", dstLength, 0, (long) rows * cols);
     }
 
     /** idx[i], checked to lie in [0, count): else an error naming the op, the entry and what it indexes. */
@@ -209,9 +214,7 @@ public final class CpuBackend implements Backend, HostSharing {
     public void gatherOneHot(DeviceBuffer labels, DeviceBuffer idx, int idxOff, int rows, int classes, DeviceBuffer dst) {
         int[] l = ints("gatherOneHot", labels), ix = ints("gatherOneHot", idx);
         float[] d = floats("gatherOneHot", dst);
-        if (classes < 0 || rows < 0) throw new BackendException("cpu gatherOneHot: negative shape " + rows + " x " + classes);
-        range("gatherOneHot", "idx", ix.length, idxOff, rows);
-        range("gatherOneHot", "dst", d.length, 0, (long) rows * classes);
+        gatherShape("gatherOneHot", rows, classes, ix.length, idxOff, d.length);
         // every row is checked before dst is touched: a rejected call leaves it as it was
         for (int r = 0; r < rows; r++) {
             int from = indexAt("gatherOneHot", ix, idxOff + r, l.length, "labels");

@@ -65,7 +65,7 @@ final class CpuGemm {
 
     // buffers, grown to the largest call seen and kept
     private float[] packA = new float[0];
-    private final float[][] packB;         // one B panel per thread
+    private final float[][] packB;         // per thread, KC x NR floats: one deep B panel or a chunk's shallow ones
     private final float[][] edge;          // one tile per thread, as the micro-kernel leaves it
 
     // which compiled copy of the micro-kernel's loop runs (MicroKernel#copies): while choosing (-1), chunks
