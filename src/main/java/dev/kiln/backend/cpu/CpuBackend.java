@@ -103,18 +103,12 @@ public final class CpuBackend implements Backend, HostSharing {
     @Override public DeviceBuffer allocInt(long n) { return allocate(n, true); }
 
     /** The array itself as a buffer: on the CPU the device memory is the heap, so read-only data needs no copy. */
-    @Override
-    public DeviceBuffer shareReadOnly(float[] data) {
-        if (closed) throw new BackendException("cpu shareReadOnly: backend is closed");
-        CpuBuffer b = new CpuBuffer(this, data);
-        open.add(b);
-        return b;
-    }
+    @Override public DeviceBuffer shareReadOnly(float[] data) { return shared(new CpuBuffer(this, data)); }
 
-    @Override
-    public DeviceBuffer shareReadOnly(int[] data) {
+    @Override public DeviceBuffer shareReadOnly(int[] data) { return shared(new CpuBuffer(this, data)); }
+
+    private DeviceBuffer shared(CpuBuffer b) {
         if (closed) throw new BackendException("cpu shareReadOnly: backend is closed");
-        CpuBuffer b = new CpuBuffer(this, data);
         open.add(b);
         return b;
     }
