@@ -5,11 +5,12 @@ import java.util.Arrays;
 /**
  * Row-major SGEMM, C = alpha op(A) op(B) + beta C, cache-blocked after Goto and van de Geijn (2008), in two
  * pool runs per call. The first packs op(A), every k slice of it, into MR-row panels (shared by the threads).
- * The second computes chunks of (a block of at most MC rows) x (a few NR-wide columns of C), each chunk
- * walking the k slices itself: per slice it packs one B panel (KC x NR, kept in L2) into its own buffer and
- * runs the micro-kernel down the row block's A panels (streamed from L3), merging each tile into C; when the
- * chunk's B panels all fit that buffer (slices of at most KC / panels, as in every weight gradient, k = batch)
- * it packs them all and runs each A panel against them in turn, so that a row of tiles merges along C's rows.
+ * The second computes chunks of (a block of at most MC rows) x (up to four NR-wide columns of C), each chunk
+ * walking the k slices itself: per slice it packs its B panels (each up to KC x NR) into its own buffer, then
+ * runs the micro-kernel down the row block's A panels (streamed from L3) against one panel after the other
+ * (each kept in L2), merging each tile into C; when the panels together fit L2 (slices of at most
+ * KC / panels, as in every weight gradient, k = batch) it runs each A panel against all of them in turn
+ * instead, so that a row of tiles merges along C's rows.
  * Slices are deep (KC = 4096: every product of the standard workloads is one slice), so each element of C is
  * merged once per product rather than once per 256 of k, each B element is packed once per row block, and
  * the threads meet twice per call whatever k is (the earlier form packed all of op(B) per slice and met twice
@@ -55,7 +56,7 @@ final class CpuGemm {
     private static final int PACK_PANELS = 8;
     /** Compute chunks wanted per thread: enough to balance cores that another process sometimes takes. */
     private static final int CHUNKS_PER_THREAD = 8;
-    /** At most this many B panels per compute chunk (64 columns). */
+    /** At most this many B panels per compute chunk (64 columns); the packing buffer holds them all. */
     private static final int MAX_CHUNK_PANELS = 4;
 
     private final CpuPool pool;
@@ -65,7 +66,7 @@ final class CpuGemm {
 
     // buffers, grown to the largest call seen and kept
     private float[] packA = new float[0];
-    private final float[][] packB;         // per thread, KC x NR floats: one deep B panel or a chunk's shallow ones
+    private final float[][] packB;         // per thread, a chunk's B panels: KC x NR x MAX_CHUNK_PANELS floats
     private final float[][] edge;          // one tile per thread, as the micro-kernel leaves it
 
     // which compiled copy of the micro-kernel's loop runs (MicroKernel#copies): while choosing (-1), chunks
@@ -112,7 +113,7 @@ final class CpuGemm {
         mr = kernels[0].mr();
         nr = kernels[0].nr();
         mc = MC / mr * mr;
-        packB = new float[t][KC * nr];
+        packB = new float[t][KC * nr * MAX_CHUNK_PANELS];
         edge = new float[t][mr * nr];
     }
 
@@ -191,7 +192,7 @@ final class CpuGemm {
         // columns per chunk: as many panels as keep CHUNKS_PER_THREAD chunks per thread, at most four
         int wanted = parallel ? threads * CHUNKS_PER_THREAD : 1;
         int perBlock = Math.max(1, (wanted + rowBlocks - 1) / rowBlocks);
-        chunkPanels = parallel ? Math.max(1, Math.min(MAX_CHUNK_PANELS, panels / perBlock)) : panels;
+        chunkPanels = Math.max(1, Math.min(MAX_CHUNK_PANELS, parallel ? panels / perBlock : panels));
         colGroups = (panels + chunkPanels - 1) / chunkPanels;
         long aSize = (long) slices * aPanels * mr * kSlice;
         if (aSize > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("gemm: packed A of " + aSize + " floats is too large");
@@ -247,13 +248,13 @@ final class CpuGemm {
     private int aPanelBase(int s, int ir, int kc) { return s * aPanels * mr * kSlice + ir * kc * mr; }
 
     /**
-     * Packs B panel {@code jr} of slice (pc, kc) into dst at base: dst[base + p*NR + j] = op(B)[pc+p][jr*NR + j],
-     * zero past n.
+     * Packs B panels [jr0, jr1) of slice (pc, kc) into dst, panel jr at (jr - jr0)*kc*NR:
+     * dst[(jr - jr0)*kc*NR + p*NR + j] = op(B)[pc+p][jr*NR + j], zero past n.
      */
-    private void packB(float[] dst, int base, int jr, int pc, int kc) {
-        int col0 = jr * nr, cols = Math.min(nr, n - col0);
+    private void packB(float[] dst, int jr0, int jr1, int pc, int kc) {
+        int col0 = jr0 * nr, cols = Math.min(n, jr1 * nr) - col0;
         int off = tB ? bOff + col0 * ldb + pc : bOff + pc * ldb + col0;
-        packing.packB(tB, b, off, ldb, kc, cols, nr, dst, base);
+        packing.packBPanels(tB, b, off, ldb, kc, cols, nr, dst);
     }
 
     /** Packs A panel ir of slice s (rows [ir*mr, ir*mr + mr) of op(A), its k columns): [p*mr + r]. */
@@ -281,19 +282,21 @@ final class CpuGemm {
         for (int s = 0; s < slices; s++) {
             int pc = s * kSlice, kc = Math.min(kSlice, k - pc);
             boolean first = s == 0;
+            // all of the chunk's B panels at once: untransposed, VectorPacking reads each stored row's pieces
+            // for all of them together (far cheaper than a pass per panel where rows are 16 KiB apart)
+            packB(pb, jr0, jr1, pc, kc);
             if (kc * (jr1 - jr0) <= KC) {
-                // the chunk's B panels all fit the buffer (KC x NR floats, kept in L2): pack them all, then run
-                // each A panel against them in turn while it sits in L1, so that a row of tiles merges into C
-                // along its rows. In the order below every tile's merge starts new lines of C, and where C's
-                // rows are 16 KiB apart (the wide set's weight gradients, k = batch = 512) new pages too
-                for (int jr = jr0; jr < jr1; jr++) packB(pb, (jr - jr0) * kc * nr, jr, pc, kc);
+                // the panels together fit L2 (KC x NR floats): run each A panel against them in turn while it
+                // sits in L1, so that a row of tiles merges into C along its rows. In the order below every
+                // tile's merge starts new lines of C, and where C's rows are 16 KiB apart (the wide set's
+                // weight gradients, k = batch = 512) new pages too
                 for (int ir = ir0; ir < ir1; ir++) {
                     for (int jr = jr0; jr < jr1; jr++) tileInto(kern, out, s, kc, ir, pb, (jr - jr0) * kc * nr, jr, first);
                 }
             } else {
+                // deep panels (up to KC x NR, 256 KiB): one at a time in L2 while the A panels stream past
                 for (int jr = jr0; jr < jr1; jr++) {
-                    packB(pb, 0, jr, pc, kc);
-                    for (int ir = ir0; ir < ir1; ir++) tileInto(kern, out, s, kc, ir, pb, 0, jr, first);
+                    for (int ir = ir0; ir < ir1; ir++) tileInto(kern, out, s, kc, ir, pb, (jr - jr0) * kc * nr, jr, first);
                 }
             }
         }

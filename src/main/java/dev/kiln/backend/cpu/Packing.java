@@ -31,6 +31,17 @@ class Packing {
         }
     }
 
+    /**
+     * Packs the B panels of columns [0, cols) of the block at off (as {@link #packB} reads it), panel q at
+     * dst[q*kc*nr], the last one zero-padded past cols. Panel by panel here; {@link VectorPacking} reads the
+     * untransposed case row by row instead.
+     */
+    void packBPanels(boolean trans, float[] b, int off, int ldb, int kc, int cols, int nr, float[] dst) {
+        for (int q = 0, j0 = 0; j0 < cols; q++, j0 += nr) {
+            packB(trans, b, trans ? off + j0 * ldb : off + j0, ldb, kc, Math.min(nr, cols - j0), nr, dst, q * kc * nr);
+        }
+    }
+
     /** op(A)[r][p] is a[off + r*lda + p], or a[off + p*lda + r] when {@code trans}; r < rows <= mr, p < kc. */
     void packA(boolean trans, float[] a, int off, int lda, int kc, int rows, int mr, float[] dst, int base) {
         if (!trans) {

@@ -60,6 +60,30 @@ final class VectorPacking extends Packing {
         }
     }
 
+    /**
+     * The untransposed case row by row: each stored row's pieces for all the panels (up to 256 bytes) are read
+     * together, instead of one panel's 64 bytes per row per pass. Where the rows are far apart (the wide
+     * set's 4096-float weight rows, 16 KiB) the per-panel order fetched every row's lines once per panel,
+     * latency-bound at 3 GB/s against 18 sequentially; row by row the 4096 x 4096 x 4096 input gradient packs
+     * in 8 ms per thread instead of 20 (docs/benchmarks.md). The transposed case reads rows of the stored
+     * matrix already, and stays panel by panel.
+     */
+    @Override
+    void packBPanels(boolean trans, float[] b, int off, int ldb, int kc, int cols, int nr, float[] dst) {
+        if (trans || nr % 8 != 0 || kc < MIN_K) {
+            super.packBPanels(trans, b, off, ldb, kc, cols, nr, dst);
+            return;
+        }
+        int full = cols / nr, ps = kc * nr;
+        for (int p = 0; p < kc; p++) {
+            int s = off + p * ldb, d = p * nr;
+            for (int q = 0; q < full; q++, s += nr, d += ps) {
+                for (int j = 0; j < nr; j += 8) FloatVector.fromArray(S, b, s + j).intoArray(dst, d + j);
+            }
+        }
+        if (full * nr < cols) super.packB(false, b, off + full * nr, ldb, kc, cols - full * nr, nr, dst, full * ps);
+    }
+
     @Override
     void packA(boolean trans, float[] a, int off, int lda, int kc, int rows, int mr, float[] dst, int base) {
         if (rows != mr || mr > 8 || kc < MIN_K) {

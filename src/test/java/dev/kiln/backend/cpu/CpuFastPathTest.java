@@ -79,11 +79,12 @@ class CpuFastPathTest {
         // {m, n, k}: m = 128 is one row block of 130 rows; 20 x 4200 has four-panel chunks; m = 7, n = 17 are
         // all edge tiles; 1100 rows: two row blocks of 550 (more than MC); 290 x 40: one-panel chunks;
         // k = 9000 cuts into 3 slices of 3000 and k = 4100 into 2 of 2050 (more than KC: merges per slice).
-        // Both loop orders are compared here: where all of a chunk's B panels fit the buffer (kc x panels <= KC)
-        // the GEMM packs them all first, else one at a time. The vector GEMM's chunks have at most four panels:
-        // the first order for every shape here but 40 x 512 x 2100 (two-panel chunks, 4200 > KC); the scalar
-        // GEMM on one thread has all panels in one chunk, so it takes the second for all but the n = 17, 36 and
-        // 40 x 256 shapes
+        // Both loop orders are compared here: where a chunk's B panels together fit L2 (kc x panels <= KC) each
+        // A panel runs against all of them in turn, else each B panel against all the A panels. Chunks have at
+        // most four panels; the vector GEMM on two threads takes the first order for every shape here but
+        // 40 x 512 x 2100 (two-panel chunks, 4200 > KC), the scalar GEMM on one thread (four-panel chunks) the
+        // second for 40 x 512 x 2100, 23 x 40 x 9000 and 64 x 48 x 4100. The untransposed B cases (tB = false)
+        // pack the panels row by row in the vector GEMM, panel by panel in the scalar one
         assertTrue(1100 > CpuGemm.MC);
         assertTrue(4100 > CpuGemm.KC && 9000 <= 3 * CpuGemm.KC);
         int[][] shapes = {{128, 512, 784}, {20, 4200, 300}, {7, 17, 600}, {300, 200, 513}, {290, 40, 256}, {1100, 36, 300},
