@@ -66,7 +66,7 @@ final class CpuGemm {
 
     // buffers, grown to the largest call seen and kept
     private float[] packA = new float[0];
-    private final float[][] packB;         // per thread, a chunk's B panels: KC x NR x MAX_CHUNK_PANELS floats
+    private final float[][] packB;         // per thread, a chunk's B panels (up to KC x NR x MAX_CHUNK_PANELS floats)
     private final float[][] edge;          // one tile per thread, as the micro-kernel leaves it
 
     // which compiled copy of the micro-kernel's loop runs (MicroKernel#copies): while choosing (-1), chunks
@@ -113,7 +113,7 @@ final class CpuGemm {
         mr = kernels[0].mr();
         nr = kernels[0].nr();
         mc = MC / mr * mr;
-        packB = new float[t][KC * nr * MAX_CHUNK_PANELS];
+        packB = new float[t][0];
         edge = new float[t][mr * nr];
     }
 
@@ -197,6 +197,10 @@ final class CpuGemm {
         long aSize = (long) slices * aPanels * mr * kSlice;
         if (aSize > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("gemm: packed A of " + aSize + " floats is too large");
         if (packA.length < aSize) packA = new float[(int) aSize];
+        // grown here, on the calling thread before the pool runs: a seed-sized product needs a few KiB, the
+        // wide set's 1 MiB per thread
+        int bSize = kSlice * nr * chunkPanels;
+        if (packB[0].length < bSize) for (int i = 0; i < packB.length; i++) packB[i] = new float[bSize];
         calls++;
         exploring = chosen < 0 && 2L * m * n * k >= PARALLEL_FLOPS;
         try {
