@@ -6,14 +6,14 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link Packing} with 8-lane vectors where a whole panel lies inside the matrix: a row of a B panel is two
- * vector copies, and the transposed cases go through an in-register 8 x 8 transpose (three stages of
- * permute-and-blend, pairs of lanes, then quads: the AVX2 form of the unpack/shuffle transpose of OpenBLAS's
- * packing routines). Packing is a pure permutation of floats, so the panels are identical to the scalar ones.
- * Why it matters: at batch 128 every B element packed serves only 2 x 128 flops, and the scalar scatter ran
- * at 2-3 cycles an element, 15-20% of the 128 x 512 x 784 products; the vector forms take a quarter of that
- * (docs/benchmarks.md). Edge panels, the k remainders and panels shallower than {@link #MIN_K} take the
- * scalar loops. Loaded only with
+ * {@link Packing} with 8-lane vectors where a whole panel lies inside the matrix: untransposed B is copied
+ * row by row across a chunk's panels, two vectors per panel ({@link #packBPanels}), and the transposed cases
+ * go through an in-register 8 x 8 transpose (three stages of permute-and-blend, pairs of lanes, then quads:
+ * the AVX2 form of the unpack/shuffle transpose of OpenBLAS's packing routines). Packing is a pure permutation
+ * of floats, so the panels are identical to the scalar ones. Why it matters: at batch 128 every B element
+ * packed serves only 2 x 128 flops, and the scalar scatter ran at 2-3 cycles an element, 15-20% of the
+ * 128 x 512 x 784 products; the vector forms take a quarter of that (docs/benchmarks.md). Edge panels, the k
+ * remainders and panels shallower than {@link #MIN_K} take the scalar loops. Loaded only with
  * {@code jdk.incubator.vector} and 256-bit vectors ({@link #usable}).
  */
 final class VectorPacking extends Packing {
@@ -41,15 +41,11 @@ final class VectorPacking extends Packing {
     /** Whether the preferred vectors are at least 256 bits (else 8-lane ops would be emulated, slowly). */
     static boolean usable() { return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256; }
 
+    /** One panel; only the transposed case is vectorised here (the untransposed one is {@link #packBPanels}). */
     @Override
     void packB(boolean trans, float[] b, int off, int ldb, int kc, int cols, int nr, float[] dst, int base) {
-        if (cols != nr || nr % 8 != 0 || kc < MIN_K) {
+        if (!trans || cols != nr || nr % 8 != 0 || kc < MIN_K) {
             super.packB(trans, b, off, ldb, kc, cols, nr, dst, base);
-        } else if (!trans) {
-            for (int p = 0; p < kc; p++) {
-                int s = off + p * ldb, d = base + p * nr;
-                for (int j = 0; j < nr; j += 8) FloatVector.fromArray(S, b, s + j).intoArray(dst, d + j);
-            }
         } else {
             // 8 stored rows (j) x 8 k steps (p) at a time: op(B)[p][j] = b[off + j*ldb + p]
             for (int j = 0; j < nr; j += 8) {
@@ -62,11 +58,11 @@ final class VectorPacking extends Packing {
 
     /**
      * The untransposed case row by row: each stored row's pieces for all the panels (up to 256 bytes) are read
-     * together, instead of one panel's 64 bytes per row per pass. Where the rows are far apart (the wide
-     * set's 4096-float weight rows, 16 KiB) the per-panel order fetched every row's lines once per panel,
-     * latency-bound at 3 GB/s against 18 sequentially; row by row the 4096 x 4096 x 4096 input gradient packs
-     * in 8 ms per thread instead of 20 (docs/benchmarks.md). The transposed case reads rows of the stored
-     * matrix already, and stays panel by panel.
+     * together, instead of one panel's 64 bytes per row per pass. Where the rows are far apart (the wide set's
+     * 4096-float weight rows, 16 KiB) the per-panel order fetched every row's lines once per panel,
+     * latency-bound at 3 GB/s against 18 sequentially; row by row the wide set's 512 x 4096 x 4096 input
+     * gradient packs its B in 8 ms per thread instead of 20 (docs/benchmarks.md). The transposed case reads
+     * rows of the stored matrix already, and stays panel by panel.
      */
     @Override
     void packBPanels(boolean trans, float[] b, int off, int ldb, int kc, int cols, int nr, float[] dst) {
@@ -81,7 +77,7 @@ final class VectorPacking extends Packing {
                 for (int j = 0; j < nr; j += 8) FloatVector.fromArray(S, b, s + j).intoArray(dst, d + j);
             }
         }
-        if (full * nr < cols) super.packB(false, b, off + full * nr, ldb, kc, cols - full * nr, nr, dst, full * ps);
+        if (full * nr < cols) packB(false, b, off + full * nr, ldb, kc, cols - full * nr, nr, dst, full * ps);
     }
 
     @Override
