@@ -22,20 +22,33 @@ import jdk.incubator.foreign.SymbolLookup;
 public final class GemmVsOpenBlas {
     private GemmVsOpenBlas() {}
 
-    // {m, n, k, transA, transB} as the trainer calls them: forward Z = X W^T, input gradients dX = dZ W,
-    // weight gradients dW = dZ^T X (the first layer's input gradient is not computed)
-    private static final int[][] WIDE = {{512, 4096, 1024, 0, 1}, {512, 4096, 4096, 0, 1}, {512, 1024, 4096, 0, 1},
-            {512, 4096, 1024, 0, 0}, {512, 4096, 4096, 0, 0}, {1024, 4096, 512, 1, 0}, {4096, 4096, 512, 1, 0},
-            {4096, 1024, 512, 1, 0}};
-    private static final int[][] MNIST = {{128, 512, 784, 0, 1}, {128, 512, 512, 0, 1}, {128, 10, 512, 0, 1},
-            {128, 512, 10, 0, 0}, {128, 512, 512, 0, 0}, {10, 512, 128, 1, 0}, {512, 512, 128, 1, 0},
-            {512, 784, 128, 1, 0}};
+    /**
+     * The GEMMs of one training step of w, {m, n, k, transA, transB}, in the trainer's order: the forward
+     * Z = X W^T of each layer, then from the last layer back its weight gradient dW = dZ^T X and, but for the
+     * first layer, its input gradient dX = dZ W (weights stored out x in, as nn.Linear).
+     */
+    static int[][] stepGemms(dev.kiln.train.Bench.Workload w) {
+        int[] d = w.widths();
+        int b = w.batch(), layers = d.length - 1;
+        java.util.List<int[]> g = new java.util.ArrayList<>();
+        for (int i = 0; i < layers; i++) g.add(new int[] {b, d[i + 1], d[i], 0, 1});
+        for (int i = layers - 1; i >= 0; i--) {
+            g.add(new int[] {d[i + 1], d[i], b, 1, 0});
+            if (i > 0) g.add(new int[] {b, d[i], d[i + 1], 0, 0});
+        }
+        return g.toArray(new int[0][]);
+    }
+
+    /** Kiln's C = op(A) op(B) for the product {m, n, k, transA, transB}, row-major with tight leading dimensions. */
+    private static void kilnCall(CpuGemm kiln, int[] s, float[] a, float[] b, float[] c) {
+        boolean tA = s[3] == 1, tB = s[4] == 1;
+        kiln.gemm(tA, tB, s[0], s[1], s[2], 1f, a, 0, tA ? s[0] : s[2], b, 0, tB ? s[2] : s[1], 0f, c, 0, s[1]);
+    }
 
     public static void main(String[] args) throws Throwable {
         String lib = args[0], workload = args[1];
         int rounds = Integer.parseInt(args[2]), threads = Integer.parseInt(args[3]);
-        int[][] sh = workload.equals("wide") ? WIDE : MNIST;
-        int reps = workload.equals("wide") ? 1 : 20;   // mnist-mlp's products take well under a millisecond
+        int[][] sh = stepGemms(dev.kiln.train.Bench.workload(workload));
         System.load(lib);
         MethodHandle sgemm = CLinker.getInstance().downcallHandle(
                 SymbolLookup.loaderLookup().lookup("cblas_sgemm").orElseThrow(() -> new IllegalStateException(lib + " has no cblas_sgemm")),
@@ -62,17 +75,26 @@ public final class GemmVsOpenBlas {
             nb[i].copyFrom(MemorySegment.ofArray(b[i]));
             nc[i] = MemorySegment.allocateNative(4L * c[i].length, 64, scope);
         }
+        // warm-up: Kiln times its compiled copies of the kernel loop on the first large products and keeps one
+        // (CpuGemm#chosenCopy); run the step's products until it has, at most 20 s (a step without a product
+        // large enough to take part never chooses)
+        long warm = System.nanoTime();
+        while (kiln.chosenCopy() < 0 && System.nanoTime() - warm < 20e9) {
+            for (int i = 0; i < p; i++) kilnCall(kiln, sh[i], a[i], b[i], c[i]);
+        }
         double[][][] ms = new double[2][p][rounds];
         for (int round = 0; round < rounds; round++) {
             for (int i = 0; i < p; i++) {
                 int m = sh[i][0], n = sh[i][1], k = sh[i][2];
                 boolean tA = sh[i][3] == 1, tB = sh[i][4] == 1;
                 int lda = tA ? m : k, ldb = tB ? k : n;
+                // small products are timed over several calls, about 50 MFLOP in all
+                int reps = (int) Math.max(1, Math.min(10_000, 50_000_000L / (2L * m * n * k)));
                 for (int z = 0; z < 2; z++) {
                     int side = (z + round + i) % 2;   // which side goes first changes every call
                     long t0 = System.nanoTime();
                     for (int r = 0; r < reps; r++) {
-                        if (side == 0) kiln.gemm(tA, tB, m, n, k, 1f, a[i], 0, lda, b[i], 0, ldb, 0f, c[i], 0, n);
+                        if (side == 0) kilnCall(kiln, sh[i], a[i], b[i], c[i]);
                         else sgemm.invokeExact(101, tA ? 112 : 111, tB ? 112 : 111, m, n, k, 1f, na[i].address(), lda,
                                 nb[i].address(), ldb, 0f, nc[i].address(), n);   // 101 row-major, 111/112 (no) transpose
                     }
@@ -96,7 +118,7 @@ public final class GemmVsOpenBlas {
                 double[] v = Arrays.copyOfRange(ms[side][i], rounds / 4, rounds);
                 Arrays.sort(v);
                 sums[side] += v[v.length / 2];
-                System.out.printf(Locale.ROOT, " %15.3f", v[v.length / 2]);
+                System.out.printf(Locale.ROOT, " %15.4f", v[v.length / 2]);
             }
             System.out.printf(Locale.ROOT, "  | sum %.2f ms%n", sums[side]);
         }
