@@ -5,7 +5,8 @@ import java.util.Arrays;
 /**
  * Row-major SGEMM, C = alpha op(A) op(B) + beta C, cache-blocked after Goto and van de Geijn (2008), in two
  * pool runs per call. The first packs op(A), every k slice of it, into MR-row panels (shared by the threads).
- * The second computes chunks of (a block of at most MC rows) x (up to four NR-wide columns of C), each chunk
+ * The second computes chunks of (a block of at most MC rows) x (up to four NR-wide columns of C, sixteen where B
+ * is untransposed and the slices deep), each chunk
  * walking the k slices itself: per slice it packs its B panels (each up to KC x NR) into its own buffer, then
  * runs the micro-kernel down the row block's A panels (streamed from L3) against one panel after the other
  * (each kept in L2), merging each tile into C; when the panels together fit L2 (slices of at most
@@ -58,6 +59,17 @@ final class CpuGemm {
     private static final int CHUNKS_PER_THREAD = 8;
     /** At most this many B panels per compute chunk (64 columns); the packing buffer holds them all. */
     private static final int MAX_CHUNK_PANELS = 4;
+    /**
+     * At most this many (256 columns) where B is untransposed and the slice deep (the chunk's panels do not fit
+     * L2 together, so they are used one at a time anyway): packing reads 64 bytes of every stored row per panel,
+     * and where rows are far apart (the wide set's 4096 x 4096 weight in its input gradient, rows 16 KiB apart)
+     * each row is a new page, so a chunk of four panels walked 4096 pages (twice what the TLB holds) for 1 MiB
+     * of panels: that product's B packing took 26 ms per thread at a quiet moment against 6 for the transposed
+     * forward product, which reads the same matrix along its rows. Packing the whole 4096 x 4096 matrix on two
+     * threads in chunks of 4 / 8 / 16 / 32 panels took about 40 / 28 / 22 / 17 ms; 16 costs 3 MiB more
+     * buffer per thread (docs/benchmarks.md).
+     */
+    private static final int MAX_UNTRANSPOSED_DEEP_PANELS = 16;
 
     private final CpuPool pool;
     private final MicroKernel[] kernels;   // one per thread (the scalar kernel keeps a tile accumulator)
@@ -66,7 +78,7 @@ final class CpuGemm {
 
     // buffers, grown to the largest call seen and kept
     private float[] packA = new float[0];
-    private final float[][] packB;         // per thread, a chunk's B panels (up to KC x NR x MAX_CHUNK_PANELS floats)
+    private final float[][] packB;         // per thread, a chunk's B panels (up to KC x NR x MAX_UNTRANSPOSED_DEEP_PANELS floats)
     private final float[][] edge;          // one tile per thread, as the micro-kernel leaves it
 
     // which compiled copy of the micro-kernel's loop runs (MicroKernel#copies): while choosing (-1), chunks
@@ -189,16 +201,18 @@ final class CpuGemm {
         rowBlocks = (m + mcBlock - 1) / mcBlock;
         aPanels = (m + mr - 1) / mr;
         panels = (n + nr - 1) / nr;
-        // columns per chunk: as many panels as keep CHUNKS_PER_THREAD chunks per thread, at most four
+        // columns per chunk: as many panels as keep CHUNKS_PER_THREAD chunks per thread, at most four (sixteen
+        // for deep untransposed B, whose packing pays per stored row visited)
         int wanted = parallel ? threads * CHUNKS_PER_THREAD : 1;
         int perBlock = Math.max(1, (wanted + rowBlocks - 1) / rowBlocks);
-        chunkPanels = Math.max(1, Math.min(MAX_CHUNK_PANELS, parallel ? panels / perBlock : panels));
+        int maxPanels = !transB && kSlice * MAX_CHUNK_PANELS > KC ? MAX_UNTRANSPOSED_DEEP_PANELS : MAX_CHUNK_PANELS;
+        chunkPanels = Math.max(1, Math.min(maxPanels, parallel ? panels / perBlock : panels));
         colGroups = (panels + chunkPanels - 1) / chunkPanels;
         long aSize = (long) slices * aPanels * mr * kSlice;
         if (aSize > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("gemm: packed A of " + aSize + " floats is too large");
         if (packA.length < aSize) packA = new float[(int) aSize];
         // grown here, on the calling thread before the pool runs: a seed-sized product needs a few KiB, the
-        // wide set's 1 MiB per thread
+        // wide set's 4 MiB per thread
         int bSize = kSlice * nr * chunkPanels;
         if (packB[0].length < bSize) for (int i = 0; i < packB.length; i++) packB[i] = new float[bSize];
         calls++;

@@ -81,14 +81,16 @@ class CpuFastPathTest {
         // k = 9000 cuts into 3 slices of 3000 and k = 4100 into 2 of 2050 (more than KC: merges per slice).
         // Both loop orders are compared here: where a chunk's B panels together fit L2 (kc x panels <= KC) each
         // A panel runs against all of them in turn, else each B panel against all the A panels. Chunks have at
-        // most four panels; the vector GEMM on two threads takes the first order for every shape here but
-        // 40 x 512 x 2100 (two-panel chunks, 4200 > KC), the scalar GEMM on one thread (four-panel chunks) the
-        // second for 40 x 512 x 2100, 23 x 40 x 9000 and 64 x 48 x 4100. The untransposed B cases (tB = false)
-        // pack the panels row by row in the vector GEMM, panel by panel in the scalar one
+        // most four panels, sixteen for untransposed B in deep slices; the vector GEMM on two threads takes the
+        // first order for every shape here but 40 x 512 x 2100 (two-panel chunks, 4200 > KC), 20 x 2000 x 1500
+        // and 12 x 4100 x 1100 (seven- and sixteen-panel chunks where B is untransposed, the last ones partial),
+        // the scalar GEMM on one thread the second for those and 23 x 40 x 9000 and 64 x 48 x 4100. The
+        // untransposed B cases (tB = false) pack the panels row by row in the vector GEMM, panel by panel in the
+        // scalar one
         assertTrue(1100 > CpuGemm.MC);
         assertTrue(4100 > CpuGemm.KC && 9000 <= 3 * CpuGemm.KC);
         int[][] shapes = {{128, 512, 784}, {20, 4200, 300}, {7, 17, 600}, {300, 200, 513}, {290, 40, 256}, {1100, 36, 300},
-                {23, 40, 9000}, {64, 48, 4100}, {40, 512, 2100}};
+                {23, 40, 9000}, {64, 48, 4100}, {40, 512, 2100}, {20, 2000, 1500}, {12, 4100, 1100}};
         Random rnd = new Random(5);
         try (CpuBackend vec = new CpuBackend(2, true); CpuBackend scalar = new CpuBackend(1, false)) {
             for (int[] s : shapes) {
