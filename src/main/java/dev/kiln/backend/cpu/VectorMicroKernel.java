@@ -123,15 +123,16 @@ final class VectorMicroKernel implements MicroKernel {
     /**
      * {@link Loop} with A's five values read without a range check each, and the k step's rows kept in order:
      * the same FMAs in the same order, so the same floats (tested against the scalar kernel). 24 instructions
-     * per k step instead of 29 (C2 on JDK 17, `-XX:CompileCommand=print`), and on two threads, A and B in L1,
-     * 169 against 143 GFLOP/s; over a wide step's eight GEMMs 3-10% less time (docs/benchmarks.md).
+     * per k step instead of 29 (C2 on JDK 17, {@code -XX:CompileCommand=print}), and on two threads, A and B in L1,
+     * 169 against 143 GFLOP/s; a wide step's eight GEMMs, one JVM, alternating: 587 against 684 ms
+     * (docs/benchmarks.md).
      *
      * <p>Why each part. C2 keeps two range checks on A every k step in {@link Loop} (A's index is a second
      * induction variable, 5 per step, which its range-check elimination does not take), so A is read through
      * {@code sun.misc.Unsafe} at a byte offset, after one explicit check of the whole panel before the loop. But
      * with the checks gone C2's scheduler hoists all five broadcasts to the top of the loop, where, with the ten
      * accumulators and the two B vectors, they need 17 of the 16 AVX2 registers: one accumulator was spilled
-     * and reloaded every k step, and the loop ran at 60% of the checked one's speed. An acquire fence before each
+     * and reloaded every k step, and the eight GEMMs took 1225 against 711 ms. An acquire fence before each
      * row's broadcast keeps that load below the previous row's FMAs (loads may not move above it); on x86 it is
      * a compiler barrier only and emits no instruction, which is why this loop runs only there.
      *
