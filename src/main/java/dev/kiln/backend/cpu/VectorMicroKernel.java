@@ -192,6 +192,7 @@ final class VectorMicroKernel implements MicroKernel {
                 FloatVector a4 = FloatVector.broadcast(S, U.getFloat(a, ao + 4 * Float.BYTES));
                 c40 = a4.fma(b0, c40); c41 = a4.fma(b1, c41);
             }
+            // written out as in Loop rather than shared: a method taking the accumulators as arguments boxes them
             c00.intoArray(t, 0); c01.intoArray(t, L);
             c10.intoArray(t, NR); c11.intoArray(t, NR + L);
             c20.intoArray(t, 2 * NR); c21.intoArray(t, 2 * NR + L);
