@@ -1,5 +1,6 @@
 package dev.kiln.backend.cpu;
 
+import static dev.kiln.backend.cpu.HostCopies.bits;
 import static dev.kiln.backend.cpu.HostCopies.down;
 import static dev.kiln.backend.cpu.HostCopies.up;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,12 +35,6 @@ class CpuFastPathTest {
         for (int i = 0; i < n; i++)
             x[i] = rnd.nextInt(4) == 0 ? SPECIAL[rnd.nextInt(SPECIAL.length)] : (float) (rnd.nextGaussian() * 2);
         return x;
-    }
-
-    private static int[] bits(float[] x) {
-        int[] b = new int[x.length];
-        for (int i = 0; i < x.length; i++) b[i] = Float.floatToIntBits(x[i]);
-        return b;
     }
 
     @Test

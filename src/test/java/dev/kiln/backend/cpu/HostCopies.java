@@ -3,7 +3,7 @@ package dev.kiln.backend.cpu;
 import dev.kiln.backend.Backend;
 import dev.kiln.backend.DeviceBuffer;
 
-/** Host arrays to and from device buffers, for the CPU backend's tests. */
+/** Host arrays to and from device buffers, and as bit patterns, for the CPU backend's tests. */
 final class HostCopies {
     private HostCopies() {}
 
@@ -19,5 +19,12 @@ final class HostCopies {
         float[] x = new float[(int) b.length()];
         be.download(b, 0, x, 0, x.length);
         return x;
+    }
+
+    /** The bit patterns of x, for assertArrayEquals that tells -0 from 0 and compares NaNs exactly. */
+    static int[] bits(float[] x) {
+        int[] b = new int[x.length];
+        for (int i = 0; i < x.length; i++) b[i] = Float.floatToIntBits(x[i]);
+        return b;
     }
 }

@@ -1,5 +1,6 @@
 package dev.kiln.backend.cpu;
 
+import static dev.kiln.backend.cpu.HostCopies.bits;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -29,12 +30,6 @@ class MicroKernelLoopTest {
             }
         }
         return t;
-    }
-
-    private static int[] bits(float[] x) {
-        int[] b = new int[x.length];
-        for (int i = 0; i < x.length; i++) b[i] = Float.floatToIntBits(x[i]);
-        return b;
     }
 
     @Test
@@ -77,5 +72,22 @@ class MicroKernelLoopTest {
         assertEquals(expected, VectorMicroKernel.UncheckedLoop.usable());
         Class<?> want = expected ? VectorMicroKernel.UncheckedLoop.class : VectorMicroKernel.Loop.class;
         assertEquals(want, VectorMicroKernel.COPIES[0].getClass());
+    }
+
+    @Test
+    void theSwitchTurnsTheUncheckedLoopOff() {
+        // -Dkiln.cpu.unchecked=false is read when the copies are made; usable() reads it each time
+        String before = System.getProperty("kiln.cpu.unchecked");
+        try {
+            System.setProperty("kiln.cpu.unchecked", " FALSE ");
+            assertEquals(false, VectorMicroKernel.UncheckedLoop.usable());
+            System.setProperty("kiln.cpu.unchecked", "true");
+            String arch = System.getProperty("os.arch", "");
+            assertEquals((arch.equals("amd64") || arch.equals("x86_64")) && Runtime.version().feature() <= 22,
+                    VectorMicroKernel.UncheckedLoop.usable());
+        } finally {
+            if (before == null) System.clearProperty("kiln.cpu.unchecked");
+            else System.setProperty("kiln.cpu.unchecked", before);
+        }
     }
 }
