@@ -120,7 +120,7 @@ public interface Backend extends AutoCloseable {
 
     // ---- update ---------------------------------------------------------------------------------
 
-    /** stats[slot] = sum of x[off + i]^2 over i < n (overwrites; NaN/Inf propagate, which the guard uses). */
+    /** stats[slot] = sum of x[off + i]^2 over i &lt; n (overwrites; NaN/Inf propagate, which the guard uses). */
     void sumSquares(DeviceBuffer x, long off, long n, DeviceBuffer stats, int slot);
 
     /**

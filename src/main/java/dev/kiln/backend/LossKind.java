@@ -27,6 +27,7 @@ public enum LossKind {
 
     LossKind(int code) { this.code = code; }
 
+    /** The code the kernels use (the KILN_LOSS_* of kernels/common/kiln_nn.h). */
     public int code() { return code; }
 
     /** True if the loss gives dZ of the output layer directly (fused with its activation). */

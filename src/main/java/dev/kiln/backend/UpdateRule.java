@@ -35,14 +35,14 @@ public enum UpdateRule {
     /**
      * torch.optim.NAdam. state0 = exp_avg, state1 = exp_avg_sq. hyper: [0] lr, [1] beta1, [2] 1 - beta1, [3] beta2,
      * [4] 1 - beta2, [5] eps, [6] weight decay (L2), [7] decoupled weight decay factor lr*wd,
-     * [8] bias_correction2 = 1 - beta2^t, [9] grad coefficient lr (1 - mu_t) / (1 - prod_{i<=t} mu_i),
-     * [10] momentum coefficient lr mu_{t+1} / (1 - prod_{i<=t+1} mu_i); mu_t and the product: dev.kiln.optim.NAdam.
+     * [8] bias_correction2 = 1 - beta2^t, [9] grad coefficient lr (1 - mu_t) / (1 - prod_{i&lt;=t} mu_i),
+     * [10] momentum coefficient lr mu_{t+1} / (1 - prod_{i&lt;=t+1} mu_i); mu_t and the product: dev.kiln.optim.NAdam.
      */
     NADAM(2),
     /**
      * torch.optim.RAdam. state0 = exp_avg, state1 = exp_avg_sq. hyper: [0] lr, [1] beta1, [2] 1 - beta1, [3] beta2,
      * [4] 1 - beta2, [5] eps, [6] weight decay (L2), [7] decoupled weight decay factor lr*wd,
-     * [8] bias_correction1 = 1 - beta1^t, [9] sqrt(1 - beta2^t), [10] rectification r_t, 0 when rho_t <= 5 (the
+     * [8] bias_correction1 = 1 - beta1^t, [9] sqrt(1 - beta2^t), [10] rectification r_t, 0 when rho_t &lt;= 5 (the
      * un-adapted step); rho_t and r_t: dev.kiln.optim.RAdam.
      */
     RADAM(2),

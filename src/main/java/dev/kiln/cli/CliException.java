@@ -6,6 +6,7 @@ package dev.kiln.cli;
  * flag, file or value it is about, e.g. {@code --epochs: must be >= 1, got -3}.
  */
 public final class CliException extends RuntimeException {
+    /** The exit code: {@link Main#USAGE} or {@link Main#FAILURE}. */
     private final int exitCode;
 
     private CliException(int exitCode, String message, Throwable cause) {

@@ -17,6 +17,7 @@ public record Dense(int units, Activation activation, float slope, Initializer i
     /** leaky_relu's default negative slope, as torch.nn.LeakyReLU (Keras 3 uses 0.2, Keras 2 used 0.3). */
     public static final float DEFAULT_SLOPE = 0.01f;
 
+    /** Checks that {@code units >= 1}, the activation and initializer are given and the slope is finite. */
     public Dense {
         if (units < 1) throw new IllegalArgumentException("dense: units must be >= 1, got " + units);
         if (activation == null) throw new IllegalArgumentException("dense: activation is null");

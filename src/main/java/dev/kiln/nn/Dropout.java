@@ -8,6 +8,7 @@ package dev.kiln.nn;
  * @param p the probability of dropping an element, in [0, 1)
  */
 public record Dropout(double p) implements Layer {
+    /** Checks that {@code p} is in [0, 1). */
     public Dropout {
         if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("dropout: p must be in [0, 1), got " + p);
     }

@@ -22,6 +22,10 @@ import java.util.StringJoiner;
  */
 public record Model(int inputSize, List<Layer> layers, Loss loss) {
 
+    /**
+     * Copies the layers and checks the model: input size >= 1, at least one layer, the last one Dense, a loss that fits
+     * its activation ({@link Loss#validate}).
+     */
     public Model {
         if (inputSize < 1) throw new IllegalArgumentException("model: input size must be >= 1, got " + inputSize);
         layers = List.copyOf(layers);

@@ -44,6 +44,10 @@ public final class Safetensors {
      * @param data  product(shape) values, row-major
      */
     public record Tensor(String name, int[] shape, float[] data) {
+        /**
+         * Checks that no dimension is negative and that {@code data} holds product(shape) values; the arrays are not
+         * copied.
+         */
         public Tensor {
             long n = 1;
             for (int d : shape) {

@@ -22,10 +22,17 @@ import dev.kiln.backend.UpdateScalars;
  */
 public record Adadelta(double lr, double rho, double eps, double weightDecay) implements Optimizer {
 
+    /** PyTorch's default learning rate for Adadelta (torch.optim.Adadelta, lr=1.0). */
     public static final double DEFAULT_LR = 1.0;
+    /** PyTorch's default decay of the running averages v and u (torch.optim.Adadelta, rho=0.9). */
     public static final double DEFAULT_RHO = 0.9;
+    /** PyTorch's default term added under both square roots (torch.optim.Adadelta, eps=1e-6). */
     public static final double DEFAULT_EPS = 1e-6;
 
+    /**
+     * Checks the hyperparameters (lr, eps, weight_decay finite and >= 0, rho in [0, 1]):
+     * a one-line {@link IllegalArgumentException} names the bad value; -0.0 becomes 0.0.
+     */
     public Adadelta {
         lr = nonNegative("adadelta", "lr", lr);
         rho = inRange("adadelta", "rho", rho, 0, 1, false);

@@ -20,9 +20,15 @@ import dev.kiln.backend.UpdateScalars;
 public record Adagrad(double lr, double lrDecay, double weightDecay, double initialAccumulatorValue, double eps)
         implements Optimizer {
 
+    /** PyTorch's default learning rate for Adagrad (torch.optim.Adagrad, lr=1e-2). */
     public static final double DEFAULT_LR = 1e-2;
+    /** PyTorch's default term added to the denominator (torch.optim.Adagrad, eps=1e-10). */
     public static final double DEFAULT_EPS = 1e-10;
 
+    /**
+     * Checks the hyperparameters (all finite and >= 0): a one-line {@link IllegalArgumentException} names the bad
+     * value; -0.0 becomes 0.0.
+     */
     public Adagrad {
         lr = nonNegative("adagrad", "lr", lr);
         lrDecay = nonNegative("adagrad", "lr_decay", lrDecay);

@@ -23,11 +23,27 @@ import dev.kiln.backend.UpdateScalars;
 public record Adam(double lr, double beta1, double beta2, double eps, double weightDecay, boolean amsgrad)
         implements Optimizer {
 
+    /** PyTorch's default learning rate for Adam (torch.optim.Adam, lr=1e-3). */
     public static final double DEFAULT_LR = 1e-3;
+    /**
+     * PyTorch's default decay of the first moment m (torch.optim.Adam, betas[0]=0.9); also AdamW's, NAdam's and
+     * RAdam's.
+     */
     public static final double DEFAULT_BETA1 = 0.9;
+    /**
+     * PyTorch's default decay of the second moment v (torch.optim.Adam, betas[1]=0.999); also AdamW's, NAdam's and
+     * RAdam's.
+     */
     public static final double DEFAULT_BETA2 = 0.999;
+    /**
+     * PyTorch's default term added to the denominator (torch.optim.Adam, eps=1e-8); also AdamW's, NAdam's and RAdam's.
+     */
     public static final double DEFAULT_EPS = 1e-8;
 
+    /**
+     * Checks the hyperparameters (lr, eps, weight_decay finite and >= 0, betas in [0, 1)):
+     * a one-line {@link IllegalArgumentException} names the bad value; -0.0 becomes 0.0.
+     */
     public Adam {
         lr = nonNegative("adam", "lr", lr);
         beta1 = Optimizers.beta("adam", "beta1", beta1);

@@ -20,8 +20,13 @@ import dev.kiln.backend.UpdateScalars;
 public record AdamW(double lr, double beta1, double beta2, double eps, double weightDecay, boolean amsgrad)
         implements Optimizer {
 
+    /** PyTorch's default decoupled weight decay (torch.optim.AdamW, weight_decay=1e-2). */
     public static final double DEFAULT_WEIGHT_DECAY = 1e-2;
 
+    /**
+     * Checks the hyperparameters (lr, eps, weight_decay finite and >= 0, betas in [0, 1)):
+     * a one-line {@link IllegalArgumentException} names the bad value; -0.0 becomes 0.0.
+     */
     public AdamW {
         lr = nonNegative("adamw", "lr", lr);
         beta1 = Optimizers.beta("adamw", "beta1", beta1);

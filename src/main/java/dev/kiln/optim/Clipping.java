@@ -23,6 +23,10 @@ public record Clipping(double maxNorm, double clipValue) {
     /** No clipping. */
     public static final Clipping NONE = new Clipping(0, 0);
 
+    /**
+     * Checks that both limits are finite and >= 0 (a one-line {@link IllegalArgumentException} names the bad one); -0.0
+     * becomes 0.0.
+     */
     public Clipping {
         maxNorm = OptimizerSpec.nonNegative("clipping", "max_norm", maxNorm);
         clipValue = OptimizerSpec.nonNegative("clipping", "clip_value", clipValue);

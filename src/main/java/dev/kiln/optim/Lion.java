@@ -20,10 +20,17 @@ import dev.kiln.backend.UpdateScalars;
  */
 public record Lion(double lr, double beta1, double beta2, double weightDecay) implements Optimizer {
 
+    /** The paper's default learning rate for Lion (Chen et al. 2023, lr=1e-4). */
     public static final double DEFAULT_LR = 1e-4;
+    /** The paper's default beta1, which mixes m and g inside the update's sign (Chen et al. 2023, betas[0]=0.9). */
     public static final double DEFAULT_BETA1 = 0.9;
+    /** The paper's default beta2, the decay of the momentum m (Chen et al. 2023, betas[1]=0.99). */
     public static final double DEFAULT_BETA2 = 0.99;
 
+    /**
+     * Checks the hyperparameters (lr, weight_decay finite and >= 0, betas in [0, 1]):
+     * a one-line {@link IllegalArgumentException} names the bad value; -0.0 becomes 0.0.
+     */
     public Lion {
         lr = nonNegative("lion", "lr", lr);
         beta1 = inRange("lion", "beta1", beta1, 0, 1, false);

@@ -28,7 +28,9 @@ import java.util.Objects;
  */
 public final class NAdam implements Optimizer {
 
+    /** PyTorch's default learning rate for NAdam (torch.optim.NAdam, lr=2e-3). */
     public static final double DEFAULT_LR = 2e-3;
+    /** PyTorch's default momentum decay psi of mu_t (torch.optim.NAdam, momentum_decay=4e-3). */
     public static final double DEFAULT_MOMENTUM_DECAY = 4e-3;
 
     private final double lr;
@@ -44,6 +46,10 @@ public final class NAdam implements Optimizer {
     private double cachedProductBefore;   // P_{cachedStep - 1}
     private double cachedProduct;         // P_{cachedStep}
 
+    /**
+     * An NAdam with these hyperparameters, checked (lr, eps, weight_decay, momentum_decay finite and >= 0, betas in
+     * [0, 1)): a one-line {@link IllegalArgumentException} names the bad value; -0.0 becomes 0.0.
+     */
     public NAdam(double lr, double beta1, double beta2, double eps, double weightDecay, double momentumDecay,
                  boolean decoupledWeightDecay) {
         this.lr = nonNegative("nadam", "lr", lr);
@@ -61,11 +67,19 @@ public final class NAdam implements Optimizer {
     }
 
     @Override public double lr() { return lr; }
+    /** The decay of the first moment m, which mu_t scales (PyTorch's betas[0]). */
     public double beta1() { return beta1; }
+    /** The decay of the second moment v (PyTorch's betas[1]). */
     public double beta2() { return beta2; }
+    /** The term added to the denominator. */
     public double eps() { return eps; }
+    /** The weight decay: an L2 penalty, or decoupled when {@link #decoupledWeightDecay()}. */
     public double weightDecay() { return weightDecay; }
+    /** The momentum decay psi of mu_t (PyTorch's momentum_decay). */
     public double momentumDecay() { return momentumDecay; }
+    /**
+     * Whether the weight decay is decoupled, {@code p = p (1 - lr weight_decay)}, rather than added to the gradient.
+     */
     public boolean decoupledWeightDecay() { return decoupledWeightDecay; }
 
     @Override public UpdateRule rule() { return UpdateRule.NADAM; }

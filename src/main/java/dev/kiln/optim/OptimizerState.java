@@ -17,6 +17,7 @@ import java.util.Objects;
  */
 public record OptimizerState(UpdateRule rule, List<String> names, List<Float> initial) {
 
+    /** Copies the lists and checks that each has one entry per state buffer of {@code rule}. */
     public OptimizerState {
         Objects.requireNonNull(rule, "rule");
         names = List.copyOf(names);

@@ -24,6 +24,10 @@ import dev.kiln.backend.UpdateScalars;
 public record RAdam(double lr, double beta1, double beta2, double eps, double weightDecay,
                     boolean decoupledWeightDecay) implements Optimizer {
 
+    /**
+     * Checks the hyperparameters (lr, eps, weight_decay finite and >= 0, betas in [0, 1)):
+     * a one-line {@link IllegalArgumentException} names the bad value; -0.0 becomes 0.0.
+     */
     public RAdam {
         lr = nonNegative("radam", "lr", lr);
         beta1 = Optimizers.beta("radam", "beta1", beta1);
@@ -38,7 +42,7 @@ public record RAdam(double lr, double beta1, double beta2, double eps, double we
     @Override public UpdateRule rule() { return UpdateRule.RADAM; }
 
     /**
-     * The rectification r_t of step t, or 0 when rho_t <= 5 (the step without the adaptive term).
+     * The rectification r_t of step t, or 0 when rho_t &lt;= 5 (the step without the adaptive term).
      */
     public double rectification(long t) {
         return rectification(t, beta2);
@@ -54,7 +58,7 @@ public record RAdam(double lr, double beta1, double beta2, double eps, double we
 
     /**
      * hyper: [0] lr, [1] beta1, [2] 1 - beta1, [3] beta2, [4] 1 - beta2, [5] eps, [6] L2 weight decay,
-     * [7] lr * decoupled weight decay, [8] 1 - beta1^t, [9] sqrt(1 - beta2^t), [10] r_t (0 when rho_t <= 5).
+     * [7] lr * decoupled weight decay, [8] 1 - beta1^t, [9] sqrt(1 - beta2^t), [10] r_t (0 when rho_t &lt;= 5).
      */
     @Override
     public void scalars(long t, double lr, double momentum, UpdateScalars out) {

@@ -23,10 +23,17 @@ import dev.kiln.backend.UpdateScalars;
 public record RmsProp(double lr, double alpha, double eps, double weightDecay, double momentum, boolean centered)
         implements Optimizer {
 
+    /** PyTorch's default learning rate for RMSprop (torch.optim.RMSprop, lr=1e-2). */
     public static final double DEFAULT_LR = 1e-2;
+    /** PyTorch's default smoothing constant of the square average v (torch.optim.RMSprop, alpha=0.99). */
     public static final double DEFAULT_ALPHA = 0.99;
+    /** PyTorch's default term added to the denominator (torch.optim.RMSprop, eps=1e-8). */
     public static final double DEFAULT_EPS = 1e-8;
 
+    /**
+     * Checks the hyperparameters (lr, eps, weight_decay, momentum finite and >= 0, alpha in [0, 1]):
+     * a one-line {@link IllegalArgumentException} names the bad value; -0.0 becomes 0.0.
+     */
     public RmsProp {
         lr = nonNegative("rmsprop", "lr", lr);
         alpha = inRange("rmsprop", "alpha", alpha, 0, 1, false);

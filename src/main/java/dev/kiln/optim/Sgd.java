@@ -20,6 +20,11 @@ public record Sgd(double lr, double momentum, double dampening, double weightDec
     /** PyTorch's default learning rate. */
     public static final double DEFAULT_LR = 1e-3;
 
+    /**
+     * Checks the hyperparameters (lr, momentum, weight_decay finite and >= 0, dampening finite; nesterov needs
+     * momentum > 0 and dampening 0, as PyTorch): a one-line {@link IllegalArgumentException} names the bad value;
+     * -0.0 becomes 0.0.
+     */
     public Sgd {
         lr = nonNegative("sgd", "lr", lr);
         momentum = nonNegative("sgd", "momentum", momentum);

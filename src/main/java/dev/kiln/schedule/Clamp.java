@@ -11,6 +11,7 @@ import java.util.OptionalDouble;
  * @param max   the ceiling ({@code Infinity}: none)
  */
 public record Clamp(Schedule inner, double min, double max) implements Schedule, MomentumSource {
+    /** Checks that there is an inner schedule and that {@code min <= max}, neither NaN. */
     public Clamp {
         if (inner == null) throw new IllegalArgumentException("clamp: no schedule");
         if (Double.isNaN(min) || Double.isNaN(max) || min > max)

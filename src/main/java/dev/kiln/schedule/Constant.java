@@ -7,6 +7,7 @@ package dev.kiln.schedule;
  * @param value the multiplier, finite
  */
 public record Constant(double value) implements Schedule {
+    /** Checks that the value is finite. */
     public Constant {
         Checks.finite("constant: value", value);
     }

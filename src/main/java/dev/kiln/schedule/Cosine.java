@@ -11,6 +11,7 @@ package dev.kiln.schedule;
  * @param clamp whether to hold {@code min} after {@code over}
  */
 public record Cosine(long over, double min, boolean clamp) implements Schedule {
+    /** Checks that {@code over} is at least 1 step and {@code min} is finite. */
     public Cosine {
         Checks.atLeast("cosine: over", over, 1);
         Checks.finite("cosine: min", min);

@@ -15,6 +15,7 @@ package dev.kiln.schedule;
  * @param min    the floor multiplier (eta_min, Keras alpha; not scaled by {@code decay^i})
  */
 public record CosineRestarts(long period, double mult, double decay, double min) implements Schedule {
+    /** Checks the parameters: period at least 1 step, mult finite and >= 1, decay finite and > 0, min finite. */
     public CosineRestarts {
         Checks.atLeast("restarts: period", period, 1);
         if (!(mult >= 1) || Double.isInfinite(mult))

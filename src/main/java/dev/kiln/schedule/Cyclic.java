@@ -31,6 +31,10 @@ public record Cyclic(double min, double max, long up, long down, Mode mode, doub
         EXP_RANGE
     }
 
+    /**
+     * Checks the parameters: min and max finite, up and down at least 1 step, a mode, gamma finite and > 0, and both
+     * momentum bounds or neither (NaN).
+     */
     public Cyclic {
         Checks.finite("cyclic: min", min);
         Checks.finite("cyclic: max", max);

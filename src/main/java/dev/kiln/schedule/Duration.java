@@ -30,6 +30,7 @@ public record Duration(double amount, Unit unit) {
         public String suffix() { return suffix; }
     }
 
+    /** Checks that there is a unit and the amount is finite and >= 0 (a whole number in steps); -0 becomes 0. */
     public Duration {
         if (unit == null) throw new IllegalArgumentException("duration unit is null");
         if (!(amount >= 0) || Double.isInfinite(amount))

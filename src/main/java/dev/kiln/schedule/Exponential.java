@@ -10,6 +10,7 @@ package dev.kiln.schedule;
  * @param staircase whether to decay in whole steps of {@code every}
  */
 public record Exponential(double gamma, long every, boolean staircase) implements Schedule {
+    /** Checks that gamma is finite and > 0 and {@code every} is at least 1 step. */
     public Exponential {
         Checks.positive("exp: gamma", gamma);
         Checks.atLeast("exp: every", every, 1);

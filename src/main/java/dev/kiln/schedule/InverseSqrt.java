@@ -8,6 +8,7 @@ package dev.kiln.schedule;
  * @param scale the timescale in steps, at least 1
  */
 public record InverseSqrt(long scale) implements Schedule {
+    /** Checks that the scale is at least 1 step. */
     public InverseSqrt {
         Checks.atLeast("rsqrt: scale", scale, 1);
     }

@@ -11,6 +11,7 @@ package dev.kiln.schedule;
  * @param staircase whether {@code p} is floored
  */
 public record InverseTime(double rate, long every, double power, boolean staircase) implements Schedule {
+    /** Checks the parameters: rate finite and >= 0, every at least 1 step, power finite and > 0. */
     public InverseTime {
         Checks.nonNegative("invtime: rate", rate);
         Checks.atLeast("invtime: every", every, 1);

@@ -10,6 +10,7 @@ package dev.kiln.schedule;
  * @param over steps of the ramp; 0 gives {@code to} at once
  */
 public record Linear(double from, double to, long over) implements Schedule {
+    /** Checks that {@code from} and {@code to} are finite and {@code over} is at least 0 steps. */
     public Linear {
         Checks.finite("linear: from", from);
         Checks.finite("linear: to", to);

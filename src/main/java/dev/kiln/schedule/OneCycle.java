@@ -26,6 +26,10 @@ import java.util.OptionalDouble;
 public record OneCycle(long over, double max, double div, double finalDiv, double pct, boolean linear,
                        boolean threePhase, double momentumMin, double momentumMax)
         implements Schedule, MomentumSource {
+    /**
+     * Checks the parameters: over at least 1 step, max finite, div and final_div finite and > 0, pct in (0, 1), and
+     * both momentum bounds or neither (NaN).
+     */
     public OneCycle {
         Checks.atLeast("onecycle: over", over, 1);
         Checks.finite("onecycle: max", max);

@@ -23,10 +23,20 @@ import java.util.Map;
  */
 public final class PlateauController implements Schedule {
     /** Whether a lower or a higher metric is better. */
-    public enum Mode { MIN, MAX }
+    public enum Mode {
+        /** A lower metric is better (a loss). */
+        MIN,
+        /** A higher metric is better (an accuracy). */
+        MAX
+    }
 
     /** How {@code threshold} compares a metric with the best. */
-    public enum ThresholdMode { REL, ABS }
+    public enum ThresholdMode {
+        /** Relative: the metric must beat the best by {@code threshold} times the best. */
+        REL,
+        /** Absolute: the metric must beat the best by {@code threshold}. */
+        ABS
+    }
 
     /**
      * The controller's settings.
@@ -42,6 +52,7 @@ public final class PlateauController implements Schedule {
      */
     public record Config(Mode mode, double factor, long patience, double threshold, ThresholdMode thresholdMode,
                          long cooldown, double min, double eps) {
+        /** Checks the settings as listed above: a one-line {@link IllegalArgumentException} names the bad one. */
         public Config {
             if (mode == null || thresholdMode == null) throw new IllegalArgumentException("plateau: mode is null");
             if (!(factor > 0 && factor < 1)) throw new IllegalArgumentException("plateau: factor must be in (0, 1), got " + factor);
@@ -65,6 +76,7 @@ public final class PlateauController implements Schedule {
     private long cooldownLeft;
     private long evaluations;
 
+    /** A controller with these settings, at scale 1 and with no best metric yet. */
     public PlateauController(Config config) {
         this.config = config;
         this.best = worst();

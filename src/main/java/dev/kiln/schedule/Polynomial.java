@@ -14,6 +14,7 @@ package dev.kiln.schedule;
  * @param cycle whether to restart the decay every {@code over} steps
  */
 public record Polynomial(long over, double power, double end, boolean cycle) implements Schedule {
+    /** Checks the parameters: over at least 1 step, power finite and > 0, end finite. */
     public Polynomial {
         Checks.atLeast("poly: over", over, 1);
         Checks.positive("poly: power", power);

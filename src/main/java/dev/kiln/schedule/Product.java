@@ -11,6 +11,7 @@ import java.util.OptionalDouble;
 public final class Product implements Schedule, MomentumSource {
     private final Schedule[] factors;
 
+    /** The product of {@code factors} (at least one), copied; its momentum is the first factor's that has one. */
     public Product(List<? extends Schedule> factors) {
         if (factors.isEmpty()) throw new IllegalArgumentException("product: no factors");
         this.factors = factors.toArray(new Schedule[0]);

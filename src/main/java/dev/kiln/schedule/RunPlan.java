@@ -8,6 +8,7 @@ package dev.kiln.schedule;
  * @param totalSteps    steps in the whole run (epochs * stepsPerEpoch)
  */
 public record RunPlan(long stepsPerEpoch, long totalSteps) {
+    /** Checks that {@code stepsPerEpoch >= 1} and {@code totalSteps >= 0}. */
     public RunPlan {
         if (stepsPerEpoch < 1) throw new IllegalArgumentException("stepsPerEpoch must be >= 1, got " + stepsPerEpoch);
         if (totalSteps < 0) throw new IllegalArgumentException("totalSteps must be >= 0, got " + totalSteps);

@@ -6,9 +6,13 @@ package dev.kiln.schedule;
  * {@code schedule error at column 16 ('gama'): step has no parameter 'gama'; it takes every, gamma}.
  */
 public final class ScheduleSpecException extends IllegalArgumentException {
+    /** The whole text. */
     private final String spec;
+    /** The 0-based index of the offending token in {@code spec}. */
     private final int position;
+    /** The offending token, empty when the text ended too early. */
     private final String token;
+    /** What is wrong, without the location. */
     private final String problem;
 
     /**

@@ -8,6 +8,7 @@ package dev.kiln.schedule;
  * @param gamma the factor per decay, > 0
  */
 public record StepDecay(long every, double gamma) implements Schedule {
+    /** Checks that {@code every} is at least 1 step and gamma is finite and > 0. */
     public StepDecay {
         Checks.atLeast("step: every", every, 1);
         Checks.positive("step: gamma", gamma);

@@ -13,6 +13,7 @@ package dev.kiln.schedule;
  * @param to          the multiplier reached at step {@code over}
  */
 public record Warmup(long over, boolean exponential, double from, double to) implements Schedule {
+    /** Checks the parameters: over at least 0 steps, from and to finite, and both > 0 for an exponential warmup. */
     public Warmup {
         Checks.atLeast("warmup: length", over, 0);
         Checks.finite("warmup: from", from);

@@ -28,6 +28,7 @@ public record Wsd(long warmup, long stable, long decay, Shape warmupShape, Shape
         ONE_MINUS_SQRT
     }
 
+    /** Checks the parameters: the three lengths at least 0 steps, both shapes given, min finite. */
     public Wsd {
         Checks.atLeast("wsd: warmup", warmup, 0);
         Checks.atLeast("wsd: stable", stable, 0);

@@ -43,6 +43,7 @@ public final class Bench {
      * @param rows   training rows
      */
     public record Workload(String name, int[] widths, int batch, int rows) {
+        /** Checks that there are at least two widths (input and output) and that {@code 1 <= batch <= rows}. */
         public Workload {
             if (widths.length < 2) throw new IllegalArgumentException("workload " + name + ": needs an input and an output width");
             if (batch < 1 || rows < batch) throw new IllegalArgumentException("workload " + name + ": batch " + batch + " and rows " + rows);

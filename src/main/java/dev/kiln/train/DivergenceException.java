@@ -10,7 +10,9 @@ import java.nio.file.Path;
  */
 public class DivergenceException extends RuntimeException {
     private final transient History history;
+    /** The 0-based epoch in which the non-finite steps happened. */
     private final int epoch;
+    /** The first and last global step of the window the guard checked. */
     private final long firstStep, lastStep;
     private final transient Path lastCheckpoint;
 

@@ -18,6 +18,7 @@ public record DivergencePolicy(NonFiniteGuard guard, double factor, int maxRollb
     /** Rollbacks allowed by default. */
     public static final int DEFAULT_MAX_ROLLBACKS = 5;
 
+    /** Checks that there is a guard, the factor is in (0, 1) and {@code maxRollbacks >= 1}, whatever the guard. */
     public DivergencePolicy {
         if (guard == null) throw new IllegalArgumentException("divergence policy: guard is null");
         if (!(factor > 0 && factor < 1))

@@ -10,6 +10,7 @@ import java.util.Locale;
  * @param epochs whether the period counts epochs (else steps)
  */
 public record Interval(long every, boolean epochs) {
+    /** Checks that {@code every >= 1}. */
     public Interval {
         if (every < 1) throw new IllegalArgumentException("interval: must be >= 1, got " + every);
     }

@@ -45,6 +45,10 @@ public final class LrFinder {
      * @param divergence stop when the smoothed loss exceeds this multiple of its minimum (> 1; fastai: 4)
      */
     public record Sweep(double startLr, double endLr, int steps, double beta, double divergence) {
+        /**
+         * Checks the sweep: {@code 0 < startLr < endLr}, both finite, {@code steps >= 2}, beta in [0, 1), divergence >
+         * 1.
+         */
         public Sweep {
             if (!(startLr > 0) || Double.isInfinite(startLr)) throw new IllegalArgumentException("start lr must be > 0, got " + startLr);
             if (!(endLr > startLr) || Double.isInfinite(endLr))

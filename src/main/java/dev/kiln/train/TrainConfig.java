@@ -38,6 +38,7 @@ public record TrainConfig(int epochs, int batchSize, long seed, boolean shuffle,
                           float clipNorm, float clipValue, NonFiniteGuard guard, int evalBatchSize,
                           List<Callback> callbacks, double rollbackFactor, int maxRollbacks) {
 
+    /** Checks the arguments (the rollback settings through {@link DivergencePolicy}) and copies the callbacks. */
     public TrainConfig {
         if (epochs < 0) throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);

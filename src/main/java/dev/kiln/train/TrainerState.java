@@ -25,6 +25,7 @@ public record TrainerState(long seed, long step, int epoch, int stepInEpoch, lon
                            int batchSize, int trainRows,
                            float lossSum, float correct, float rows, float skipped,
                            Map<String, Object> schedule) {
+    /** Checks that no counter is negative and copies the schedule state in its order (null becomes empty). */
     public TrainerState {
         if (step < 0 || epoch < 0 || stepInEpoch < 0 || dropoutCounter < 0)
             throw new IllegalArgumentException("trainer state: negative counter in " + step + "/" + epoch + "/" + stepInEpoch + "/" + dropoutCounter);

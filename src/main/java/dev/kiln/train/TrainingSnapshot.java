@@ -23,6 +23,7 @@ import java.util.Map;
 public record TrainingSnapshot(Model model, Settings settings, RunPlan plan, DataShape data, TrainerState state,
                                float[] parameters, float[][] optimizerState, Map<String, Object> optimizerHost,
                                double lrScale, int rollbacks, History history) {
+    /** Copies {@code optimizerHost} (null becomes empty); the arrays and the other parts are kept as given. */
     public TrainingSnapshot {
         optimizerHost = optimizerHost == null ? Map.of() : Map.copyOf(optimizerHost);
     }

@@ -31,8 +31,9 @@ import dev.kiln.backend.Backend;
 public final class Conformance {
     private Conformance() {}
 
-    /** How close two numbers must be: |actual - expected| <= abs + rel |expected|; NaN matches NaN. */
+    /** How close two numbers must be: |actual - expected| &lt;= abs + rel |expected|; NaN matches NaN. */
     public record Margin(double abs, double rel) {
+        /** Whether {@code actual} is within this margin of {@code expected}. */
         public boolean accepts(double expected, double actual) {
             if (Double.isNaN(expected)) return Double.isNaN(actual);
             if (Double.isInfinite(expected)) return expected == actual;
@@ -112,6 +113,7 @@ public final class Conformance {
 
     /** Per op: how many cases passed and failed, and the failures. */
     public record OpSummary(String op, int passed, int failed, List<Result> failures) {
+        /** Whether no case of the op failed. */
         public boolean ok() { return failed == 0; }
 
         /** "PASS gemm (144 cases)" or "FAIL loss (3 of 72 cases failed)". */

@@ -74,7 +74,7 @@ public final class CpuMath {
 
     /**
      * The error function erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt, by fdlibm's piecewise rational
-     * approximations: |x| < 0.84375 odd polynomial ratio; [0.84375, 1.25) around erf(1); [1.25, 6) through
+     * approximations: |x| &lt; 0.84375 odd polynomial ratio; [0.84375, 1.25) around erf(1); [1.25, 6) through
      * erfc(x) = exp(-x^2 - 0.5625 + R/S) / x; |x| >= 6 gives +-1.
      */
     public static double erf(double x) {

@@ -15,6 +15,10 @@ import java.util.Random;
 public final class GemmBench {
     private GemmBench() {}
 
+    /**
+     * Runs the benchmark with the arguments above, or the probe ({@code --probe}: exit 0 when the GEMM is right, 1 when
+     * not).
+     */
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("--probe")) {
             System.exit(probe() ? 0 : 1);

@@ -44,7 +44,12 @@ import jcuda.driver.JCudaDriver;
 public final class CudaBackend implements Backend {
     /** How GEMM runs: cuBLAS if it loads (auto), cuBLAS or fail (cublas), or Kiln's SGEMM (kiln). */
     public enum GemmChoice {
-        AUTO, CUBLAS, KILN;
+        /** cuBLAS if it loads, else Kiln's SGEMM (the default). */
+        AUTO,
+        /** cuBLAS; opening the backend fails when it does not load. */
+        CUBLAS,
+        /** Kiln's own SGEMM kernels; cuBLAS is not tried. */
+        KILN;
 
         /** Parses "auto", "cublas" or "kiln" (e.g. the value of -Dkiln.cuda.gemm). */
         public static GemmChoice parse(String text) {

@@ -24,6 +24,7 @@ import dev.kiln.backend.cpu.CpuBackend;
 public final class CudaSelfTest {
     private CudaSelfTest() {}
 
+    /** Runs the self test ({@link #run}) on standard output and exits with its status. */
     public static void main(String[] args) {
         System.exit(run(args, System.out));
     }

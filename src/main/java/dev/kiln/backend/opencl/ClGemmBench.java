@@ -38,6 +38,7 @@ public final class ClGemmBench {
             new Shape("W3 dW dZ^T.X 4096x4096x512 TN", true, false, 4096, 4096, 512),
             new Shape("W3 dX dZ.W 512x4096x4096 NN", false, false, 512, 4096, 4096));
 
+    /** Runs the benchmark with the arguments above; exits with status 2 when OpenCL is unavailable. */
     public static void main(String[] args) {
         int device = -1, reps = 3;
         String variant = "auto";

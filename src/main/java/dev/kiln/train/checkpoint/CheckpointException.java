@@ -6,6 +6,8 @@ package dev.kiln.train.checkpoint;
  * another model or run. It is bad input, so it extends {@link IllegalArgumentException} (exit 2 in the CLI).
  */
 public class CheckpointException extends IllegalArgumentException {
+    /** An unusable checkpoint, described by {@code message}. */
     public CheckpointException(String message) { super(message); }
+    /** An unusable checkpoint, described by {@code message}, caused by {@code cause}. */
     public CheckpointException(String message, Throwable cause) { super(message, cause); }
 }
