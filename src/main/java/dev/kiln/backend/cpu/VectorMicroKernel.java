@@ -23,7 +23,7 @@ import jdk.incubator.vector.VectorSpecies;
  * loop, which is front-end bound, then runs 25-50% slower: whole benchmark runs went at 14,000 against
  * 19,000-21,000 samples/s (mnist-mlp) and at 363 against 794 (wide). Four rows (8 accumulators) and 3 x 24
  * (9) never showed the moves, but ran wide at 500-576 samples/s; 10 x 8 spilled in every JVM; a warm-up from
- * one fixed profile did not help. What does: the loop lives in {@link Loop}, loaded three times
+ * one fixed profile did not help. What does: the loop lives in {@link Loop}, loaded five times
  * ({@link #COPIES}), and {@link CpuGemm} times the copies on the first real products and keeps the fastest
  * (docs/benchmarks.md).
  *
@@ -38,13 +38,18 @@ final class VectorMicroKernel implements MicroKernel {
     private static final int NR = 2 * L;
     private static final int MR = 5;
 
+    /** Copies of the loop defined as hidden classes, besides the class itself (see {@link #COPIES}). */
+    static final int HIDDEN_COPIES = 4;
+
     /**
-     * Independently compiled copies of the k loop: the loop class itself and the same class bytes defined twice
-     * more as hidden classes, each of which C2 compiles on its own. C2's register allocation of this loop is
-     * not repeatable (see above: in about 3 JVMs of 8 it shuffles the accumulators with register moves every
-     * k step, 25-50% slower), so {@link CpuGemm} times the copies on the first large products and keeps the
-     * fastest; with three copies the chance that all three came out badly is a few percent. If the hidden
-     * classes cannot be defined, the one copy runs. The loop is {@link UncheckedLoop} where
+     * Independently compiled copies of the k loop: the loop class itself and the same class bytes defined
+     * {@link #HIDDEN_COPIES} more times as hidden classes, each of which C2 compiles on its own. C2's register
+     * allocation of this loop is not repeatable (see above: it may shuffle the accumulators with 16 register
+     * moves every k step, 40 instructions instead of 24, about 30% slower), so {@link CpuGemm} times the copies
+     * on the first large products and keeps the fastest. Timed on the wide set, 34 of 93 copies over 31 JVMs
+     * came out that slow (docs/benchmarks.md): about 0.37 each, so with three copies all of them are slow in
+     * one JVM of 20 (0.37^3), which then trains 30% slower throughout; with five, in one of 140 (0.37^5).
+     * If the hidden classes cannot be defined, the one copy runs. The loop is {@link UncheckedLoop} where
      * {@link UncheckedLoop#usable} says so, else {@link Loop}.
      */
     static final TileLoop[] COPIES = loadCopies();
@@ -59,7 +64,7 @@ final class VectorMicroKernel implements MicroKernel {
             if (in != null) {
                 byte[] bytes = in.readAllBytes();
                 java.lang.invoke.MethodHandles.Lookup lookup = java.lang.invoke.MethodHandles.lookup();
-                for (int i = 0; i < 2; i++) {
+                for (int i = 0; i < HIDDEN_COPIES; i++) {
                     Class<?> c = lookup.defineHiddenClass(bytes, true).lookupClass();
                     copies.add((TileLoop) c.getConstructor().newInstance());
                 }

@@ -54,6 +54,31 @@ class MicroKernelLoopTest {
     }
 
     @Test
+    void everyCopyOfTheLoopIsItsOwnClassAndGivesTheSameBits() {
+        // the copies exist so that C2 compiles the loop several times over (CpuGemm keeps the fastest): each
+        // must be a class of its own, not a second instance of one class, and all of them must be made (if
+        // defining the hidden classes failed, one copy would run, silently, with a 1-in-3 chance of a slow
+        // compile); the copies of the loop that runs compute exactly its floats
+        VectorMicroKernel.TileLoop[] copies = VectorMicroKernel.COPIES;
+        assertEquals(1 + VectorMicroKernel.HIDDEN_COPIES, copies.length);
+        java.util.Set<Class<?>> classes = new java.util.HashSet<>();
+        for (VectorMicroKernel.TileLoop c : copies) classes.add(c.getClass());
+        assertEquals(copies.length, classes.size(), "distinct classes");
+        for (int i = 1; i < copies.length; i++) assertEquals(true, copies[i].getClass().isHidden(), "copy " + i);
+        Random rnd = new Random(9);
+        int kc = 97, ap = 2, bp = 3;
+        float[] a = new float[ap + kc * MR], b = new float[bp + kc * NR];
+        for (int i = 0; i < a.length; i++) a[i] = (float) rnd.nextGaussian();
+        for (int i = 0; i < b.length; i++) b[i] = (float) rnd.nextGaussian();
+        int[] want = bits(reference(kc, a, ap, b, bp));
+        for (int i = 0; i < copies.length; i++) {
+            float[] t = new float[MR * NR];
+            copies[i].tile(kc, a, ap, b, bp, t);
+            assertArrayEquals(want, bits(t), "copy " + i);
+        }
+    }
+
+    @Test
     void theUncheckedLoopRefusesAPanelPastTheEndOfA() {
         VectorMicroKernel.TileLoop loop = new VectorMicroKernel.UncheckedLoop();
         float[] b = new float[64 * NR], t = new float[MR * NR];
