@@ -159,16 +159,19 @@ public final class Dataset {
 
     /**
      * Splits off the last {@code fraction} of the rows, in file order, as a validation set (Keras's
-     * {@code validation_split}: taken before any shuffling). The validation part has
-     * {@code floor(rows * fraction)} rows, at least 1; both parts must be non-empty.
+     * {@code validation_split}: taken before any shuffling). As Keras counts them: the first
+     * {@code floor(rows * (1 - fraction))} rows train and the rest validate, so 1797 rows at 0.2 are 1437 and 360
+     * (keras/src/trainers/data_adapters/data_adapter_utils.py, {@code train_validation_split}; the same expression
+     * in double, so the same count). A split that leaves either part empty is an error, as in Keras.
      */
     public Split splitLast(double fraction) {
         if (!(fraction > 0 && fraction < 1))
             throw new IllegalArgumentException("validation split must be in (0, 1), got " + fraction);
-        int val = Math.max(1, (int) Math.floor(rows * fraction));
-        if (val >= rows)
-            throw new IllegalArgumentException(name + ": validation split " + fraction + " of " + rows + " rows leaves no training rows");
-        return new Split(slice(0, rows - val).renamed(name + " (train)"), slice(rows - val, rows).renamed(name + " (validation)"));
+        int train = (int) Math.floor(rows * (1.0 - fraction));
+        if (train == 0 || train == rows)
+            throw new IllegalArgumentException(name + ": validation split " + fraction + " of " + rows + " rows leaves "
+                    + (train == 0 ? "no training rows" : "no validation rows"));
+        return new Split(slice(0, train).renamed(name + " (train)"), slice(train, rows).renamed(name + " (validation)"));
     }
 
     /** The same data with new features of the same shape (used by {@link Standardizer}). */

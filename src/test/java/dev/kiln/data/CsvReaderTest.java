@@ -123,10 +123,14 @@ class CsvReaderTest {
     void validationSplitTakesTheLastRowsInFileOrder() {
         Dataset d = Dataset.ofClasses("d", new float[][] {{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9}},
                 new int[] {0, 1, 0, 1, 0, 1, 0, 1, 0, 1}, 2);
+        // Keras counts the training rows, floor(10 * 0.75) = 7, and validates on the other 3
         Dataset.Split s = d.splitLast(0.25);
-        assertEquals(8, s.train().rows());
-        assertArrayEquals(new float[] {8, 9}, s.test().features());
+        assertEquals(7, s.train().rows());
+        assertArrayEquals(new float[] {7, 8, 9}, s.test().features());
         assertMessage("validation split must be in (0, 1)", () -> d.splitLast(1.0));
+        assertMessage("d: validation split 1.0E-17 of 10 rows leaves no validation rows", () -> d.splitLast(1e-17));
+        Dataset one = d.slice(0, 1);
+        assertMessage("validation split 0.5 of 1 rows leaves no training rows", () -> one.splitLast(0.5));
     }
 
     static void assertMessage(String part, org.junit.jupiter.api.function.Executable e) {

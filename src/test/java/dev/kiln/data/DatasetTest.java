@@ -35,6 +35,24 @@ class DatasetTest {
     }
 
     @Test
+    void validationSplitCountsRowsAsKerasDoes() {
+        // n, fraction, Keras's training rows int(math.floor(n * (1.0 - fraction))), printed by Python; the old
+        // count, n - floor(n * fraction), kept one row too many for validation wherever n * fraction is fractional
+        double[][] cases = {{1797, 0.2, 1437}, {1000, 0.2, 800}, {10, 0.3, 7}, {10, 0.7, 3}, {100, 0.29, 71},
+                {60000, 1.0 / 6, 50000}, {7, 0.1, 6}, {49, 0.1, 44}, {1797, 0.15, 1527}};
+        for (double[] c : cases) {
+            int n = (int) c[0];
+            float[] x = new float[n];
+            for (int i = 0; i < n; i++) x[i] = i;
+            Dataset d = Dataset.ofLabels("n" + n, x, 1, new int[n], 1, List.of(), List.of());
+            Dataset.Split s = d.splitLast(c[1]);
+            assertEquals((int) c[2], s.train().rows(), n + " rows at " + c[1]);
+            assertEquals(n - (int) c[2], s.test().rows(), n + " rows at " + c[1]);
+            assertEquals(c[2], s.test().features()[0], "the validation rows are the last ones");
+        }
+    }
+
+    @Test
     void aLabelOutsideTheClassesNamesItsRow() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Dataset.ofLabels("t", X, 2, new int[] {0, 1, 3, 0}, 3, List.of(), List.of()));

@@ -16,7 +16,7 @@ class DigitsTest {
     @Test
     void reachesNinetyPercentOnHeldOutRows() {
         Dataset digits = Datasets.digits();
-        int trainRows = digits.rows() - (int) Math.floor(digits.rows() * 0.2);
+        int trainRows = (int) Math.floor(digits.rows() * (1.0 - 0.2));   // Keras's count: 1437
         // standardise with statistics of the training part only, then let the trainer split the same way
         Standardizer s = Standardizer.fit(digits.slice(0, trainRows));
         Dataset data = s.apply(digits);
@@ -32,7 +32,7 @@ class DigitsTest {
             assertTrue(h.epochs().get(0).valLoss() > last.valLoss(), h.toString());
             // the trainer's own evaluation of the held-out rows agrees with the epoch's validation
             Evaluation e = t.evaluate(data.slice(trainRows, data.rows()));
-            assertEquals(359, e.rows());
+            assertEquals(360, e.rows());
             assertEquals(last.valAccuracy(), e.accuracy(), 1e-12);
             assertEquals(last.valLoss(), e.loss(), 1e-6 * last.valLoss());
         }
