@@ -56,8 +56,11 @@ KILN_FN void kiln_softmax_backward_row(KILN_GLOBAL const float* a, KILN_GLOBAL c
 
 /* The loss of one row (dev.kiln.backend.LossKind):
  *   softmax cross-entropy: logsumexp(z) - sum_j y_j z_j, logsumexp(z) = m + log(sum_j exp(z_j - m)), m = max z
- *   binary cross-entropy:  sum_j max(z_j, 0) - z_j y_j + log1p(exp(-|z_j|))   (torch BCEWithLogitsLoss)
- *   mean squared error:    sum_j (a_j - y_j)^2 / cols */
+ *   binary cross-entropy:  sum_j [max(z_j, 0) - z_j y_j + log1p(exp(-|z_j|))] / cols
+ *   mean squared error:    sum_j (a_j - y_j)^2 / cols
+ * BCE and MSE average over the row's outputs, so that the batch mean over rows is the mean over all
+ * rows x cols elements, as torch's BCEWithLogitsLoss and MSELoss (reduction='mean') and Keras's
+ * binary_crossentropy and mean_squared_error (a mean over the last axis) compute them. */
 KILN_FN float kiln_loss_row(int kind, KILN_GLOBAL const float* z, KILN_GLOBAL const float* a,
                             KILN_GLOBAL const float* y, int cols) {
     if (kind == KILN_LOSS_SOFTMAX_XENT) {
@@ -77,7 +80,7 @@ KILN_FN float kiln_loss_row(int kind, KILN_GLOBAL const float* z, KILN_GLOBAL co
             float pos = zj > 0.0f ? zj : 0.0f;
             s = s + ((pos - zj * y[j]) + KILN_LOG1P(KILN_EXP(-KILN_FABS(zj))));
         }
-        return s;
+        return s / (float)cols;
     }
     /* KILN_LOSS_MSE */
     float s = 0.0f;
@@ -90,7 +93,7 @@ KILN_FN float kiln_loss_row(int kind, KILN_GLOBAL const float* z, KILN_GLOBAL co
 
 /* The gradient leaving the loss for one row, times `scale` (1/rows for a mean over the batch):
  *   softmax cross-entropy (dZ): (softmax(z)_j - y_j) scale, softmax recomputed from z as in kiln_softmax_row
- *   binary cross-entropy (dZ):  (sigmoid(z_j) - y_j) scale
+ *   binary cross-entropy (dZ):  (sigmoid(z_j) - y_j) / cols * scale
  *   MSE (dA):                   2 (a_j - y_j) / cols * scale
  * The fused kinds read z, never a: the loss is defined on the logits (torch CrossEntropyLoss /
  * BCEWithLogitsLoss), whatever the output activation wrote into a. */
@@ -105,7 +108,7 @@ KILN_FN void kiln_loss_grad_row(int kind, KILN_GLOBAL const float* z, KILN_GLOBA
         return;
     }
     if (kind == KILN_LOSS_BINARY_XENT) {
-        for (int j = 0; j < cols; j++) grad[j] = (1.0f / (1.0f + KILN_EXP(-z[j])) - y[j]) * scale;
+        for (int j = 0; j < cols; j++) grad[j] = ((1.0f / (1.0f + KILN_EXP(-z[j])) - y[j]) / (float)cols) * scale;
         return;
     }
     /* KILN_LOSS_MSE */

@@ -189,8 +189,8 @@ static void check_loss() {
                     } else if (kind == 1) {
                         for (int j = 0; j < cols; j++) {
                             double zj = zr[j];
-                            l += std::max(zj, 0.0) - zj * yr[j] + std::log1p(std::exp(-std::fabs(zj)));
-                            g[(size_t) r * cols + j] = (1 / (1 + std::exp(-zj)) - yr[j]) * scale;
+                            l += (std::max(zj, 0.0) - zj * yr[j] + std::log1p(std::exp(-std::fabs(zj)))) / cols;
+                            g[(size_t) r * cols + j] = (1 / (1 + std::exp(-zj)) - yr[j]) / cols * scale;
                         }
                     } else {
                         for (int j = 0; j < cols; j++) {

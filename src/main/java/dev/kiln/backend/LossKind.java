@@ -13,8 +13,9 @@ public enum LossKind {
     SOFTMAX_CROSS_ENTROPY(0),
     /**
      * Binary cross-entropy on logits Z (output activation sigmoid), in the stable form of
-     * torch.nn.BCEWithLogitsLoss: {@code max(z,0) - z y + log(1 + exp(-|z|))}, summed over the row's outputs;
-     * dZ = (sigmoid(z) - y) * scale.
+     * torch.nn.BCEWithLogitsLoss: row loss {@code sum_j [max(z_j,0) - z_j y_j + log(1 + exp(-|z_j|))] / cols}, the
+     * mean over the row's outputs (torch's mean over all elements = this summed over rows / rows; Keras's
+     * binary_crossentropy also averages over the last axis); dZ = (sigmoid(z) - y) / cols * scale.
      */
     BINARY_CROSS_ENTROPY(1),
     /**

@@ -6,7 +6,9 @@ import java.util.Locale;
 
 /**
  * The training loss, each tied to the output activation it is fused with (see {@link LossKind} for the
- * formulas). The batch loss is the mean of the row losses (PyTorch's {@code reduction='mean'} over rows).
+ * formulas). The batch loss is the mean of the row losses, and BCE's and MSE's row losses are means over the
+ * row's outputs: together PyTorch's {@code reduction='mean'} over every element, and Keras's mean over the last
+ * axis, then over the batch.
  */
 public enum Loss {
     /** Categorical cross-entropy on a softmax output (Keras categorical_crossentropy, torch CrossEntropyLoss). */

@@ -144,6 +144,7 @@ public final class ReferenceOps {
             }
             case BINARY_CROSS_ENTROPY -> {
                 for (int c = 0; c < cols; c++) loss += Math.max(x[c], 0) - x[c] * y[c] + Math.log1p(Math.exp(-Math.abs(x[c])));
+                loss /= cols;
             }
             case MSE -> {
                 for (int c = 0; c < cols; c++) loss += (x[c] - y[c]) * (x[c] - y[c]);
@@ -164,7 +165,7 @@ public final class ReferenceOps {
                 for (int c = 0; c < cols; c++) g[c] = (p[c] - y[c]) * scale;
             }
             case BINARY_CROSS_ENTROPY -> {
-                for (int c = 0; c < cols; c++) g[c] = (1 / (1 + Math.exp(-x[c])) - y[c]) * scale;
+                for (int c = 0; c < cols; c++) g[c] = (1 / (1 + Math.exp(-x[c])) - y[c]) / cols * scale;
             }
             case MSE -> {
                 for (int c = 0; c < cols; c++) g[c] = 2 * (x[c] - y[c]) / cols * scale;

@@ -169,7 +169,9 @@ class GradientCheckTest {
                     for (int j = 0; j < z.length; j++) s -= y[j] * z[j];
                 }
                 case BINARY_CROSS_ENTROPY -> {
+                    // the mean over the outputs, as torch's BCEWithLogitsLoss averages over every element
                     for (int j = 0; j < z.length; j++) s += Math.max(z[j], 0) - z[j] * y[j] + Math.log1p(Math.exp(-Math.abs(z[j])));
+                    s /= z.length;
                 }
                 case MSE -> {
                     for (int j = 0; j < a.length; j++) s += (a[j] - y[j]) * (a[j] - y[j]);

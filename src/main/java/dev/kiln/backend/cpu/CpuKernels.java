@@ -142,17 +142,18 @@ final class CpuKernels {
     }
 
     /**
-     * Rows [r0, r1) of binary cross-entropy on logits, stable form max(z,0) - z y + log(1 + exp(-|z|)) summed
-     * over the row; grad = (sigmoid(z) - y) * scale. Returns the sum of the row losses.
+     * Rows [r0, r1) of binary cross-entropy on logits, stable form max(z,0) - z y + log(1 + exp(-|z|)) averaged
+     * over the row's outputs (torch BCEWithLogitsLoss and Keras binary_crossentropy average over every output);
+     * grad = (sigmoid(z) - y) / cols * scale. Returns the sum of the row losses.
      */
     static double binaryCrossEntropy(float[] z, float[] y, int cols, float scale, float[] grad, int r0, int r1) {
         double total = 0;
         for (int i = r0 * cols, e = r1 * cols; i < e; i++) {
             double zi = z[i], yi = y[i];
             total += Math.max(zi, 0) - zi * yi + Math.log1p(Math.exp(-Math.abs(zi)));
-            if (grad != null) grad[i] = (float) ((1.0 / (1.0 + Math.exp(-zi)) - yi) * scale);
+            if (grad != null) grad[i] = (float) ((1.0 / (1.0 + Math.exp(-zi)) - yi) / cols * scale);
         }
-        return total;
+        return total / cols;
     }
 
     /** Rows [r0, r1) of mean squared error on A: row loss sum_j (a_j - y_j)^2 / cols; grad = 2 (a - y) / cols * scale. */
