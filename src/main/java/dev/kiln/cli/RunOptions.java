@@ -50,7 +50,8 @@ final class RunOptions {
         String test;
 
         @Option(names = "--validation-split", paramLabel = "F", order = 14,
-                description = "Hold out this fraction of the training rows (the last ones, before shuffling) for validation.")
+                description = "Hold out this fraction of the training rows (the last ones, before shuffling) for validation; "
+                        + "as Keras, the first floor(rows * (1 - F)) rows train.")
         Double validationSplit;
 
         void into(ConfigStack c) {
@@ -67,7 +68,8 @@ final class RunOptions {
         String layers;
 
         @Option(names = "--loss", paramLabel = "LOSS", order = 21,
-                description = "softmax_cross_entropy, bce or mse (default: the one that fits the output activation).")
+                description = "softmax_cross_entropy, bce or mse (default: the one that fits the output activation); "
+                        + "bce and mse average over the outputs, as PyTorch and Keras.")
         String loss;
 
         @Option(names = "--init", paramLabel = "FILE", order = 22,
