@@ -87,8 +87,11 @@ def batch_loss(kind, out_act, z, y):
 
 
 def correct(kind, out_act, z, y):
+    """Kiln's accuracy: argmax against the label; with one sigmoid output, (p >= 0.5) == (y >= 0.5)."""
     if kind == 'softmax_cross_entropy':
         return int((z.argmax(dim=1) == y).sum())
+    if z.shape[1] == 1:
+        return int(((torch.sigmoid(z) >= 0.5) == (y >= 0.5)).sum())
     return 0
 
 
@@ -135,20 +138,23 @@ def run(case):
             z = forward(layers, acts, xb)
             loss = batch_loss(kind, out_act, z, yb)
             loss.backward()
+            if 'clip_norm' in case:
+                torch.nn.utils.clip_grad_norm_(params, case['clip_norm'])
             with torch.no_grad():
                 loss_sum += float(row_losses(kind, out_act, z, yb).double().sum())
                 hits += correct(kind, out_act, z, yb)
             opt.step()
             step += 1
         e = {'loss': loss_sum / n}
-        if kind == 'softmax_cross_entropy':
+        classifies = kind == 'softmax_cross_entropy' or len(case['y_train'].shape) == 2 and case['y_train'].shape[1] == 1
+        if classifies:
             e['accuracy'] = hits / n
         if 'x_val' in case:
             with torch.no_grad():
                 xv, yv = torch.from_numpy(case['x_val']), torch.from_numpy(case['y_val'])
                 zv = forward(layers, acts, xv)
                 e['val_loss'] = float(row_losses(kind, out_act, zv, yv).double().sum()) / xv.shape[0]
-                if kind == 'softmax_cross_entropy':
+                if classifies:
                     e['val_accuracy'] = correct(kind, out_act, zv, yv) / xv.shape[0]
         epochs.append(e)
     # repr of a float32: the shortest decimal that reads back as the same float32
@@ -195,6 +201,18 @@ def main():
         optimizer=lambda p: torch.optim.RMSprop(p, lr=0.003, alpha=0.9, momentum=0.5, centered=True,
                                                 weight_decay=1e-3),
         schedule=lambda s: min(1.0, (s + 1) / 10)))
+
+    # 4. binary: one sigmoid output ("digit >= 5"), BCE, plain momentum SGD with dampening, the global gradient
+    #    norm clipped to 0.5 every step (torch.nn.utils.clip_grad_norm_), a triangular cycle of 20 steps; pixels
+    #    / 16, Keras's validation_split 0.25
+    split4 = keras_split(n, 0.25)
+    binary = (labels >= 5).astype(np.float32).reshape(-1, 1)
+    cases.append(dict(
+        name='bce_binary_clipped_sgd', seed=4, x_train=x16[:split4], y_train=binary[:split4], x_val=x16[split4:],
+        y_val=binary[split4:], layers=[(20, 'sigmoid'), (8, 'linear'), (1, 'sigmoid')], loss='bce', batch=50,
+        epochs=3, clip_norm=0.5,
+        optimizer=lambda p: torch.optim.SGD(p, lr=0.2, momentum=0.9, dampening=0.1),
+        schedule=lambda s: 0.1 + 0.9 * (1 - abs((s % 20) / 10.0 - 1))))
 
     out = {'generator': 'pytorch.py, torch ' + torch.__version__, 'cases': [run(c) for c in cases]}
     with open(os.path.join(HERE, 'pytorch.json'), 'w') as f:   # one line per case

@@ -64,7 +64,8 @@ final class RunOptions {
     static final class Network {
         @Option(names = "--layers", paramLabel = "LAYERS", order = 20,
                 description = "Layers after the input: units:activation[:init] or dropout:p, comma-separated,"
-                        + " e.g. 9:relu,9:relu,3:softmax (activations: linear relu leaky_relu(s) sigmoid tanh gelu softmax).")
+                        + " e.g. 9:relu,9:relu,3:softmax (activations: linear relu leaky_relu(s) sigmoid tanh gelu softmax);"
+                        + " one sigmoid unit (...,1:sigmoid) classifies data with two classes, labels 0 and 1.")
         String layers;
 
         @Option(names = "--loss", paramLabel = "LOSS", order = 21,

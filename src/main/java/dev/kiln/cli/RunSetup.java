@@ -14,6 +14,7 @@ import dev.kiln.schedule.RunPlan;
 import dev.kiln.schedule.ScheduleSpec;
 import dev.kiln.train.Callback;
 import dev.kiln.train.DivergencePolicy;
+import dev.kiln.train.Targets;
 import dev.kiln.train.TrainConfig;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -157,9 +158,10 @@ final class RunSetup {
         // the model for the data's width
         int width = train.cols();
         model = parse("layers", () -> chosenLoss == null ? Model.parse(layerText, width) : Model.parse(layerText, width, chosenLoss));
-        if (model.outputSize() != train.targetCols())
+        if (model.outputSize() != train.targetCols() && !Targets.binary(train, model.outputSize()))
             throw c.bad("layers", "the output layer has " + model.outputSize() + " units, but " + train.name() + " has "
-                    + train.targetCols() + (train.isClassification() ? " classes" : " target columns"));
+                    + train.targetCols() + (train.isClassification() ? " classes" : " target columns")
+                    + (train.isClassification() && model.outputSize() == 1 ? " (one output fits two classes only)" : ""));
         if (batchSize > train.rows())
             throw c.bad("batch-size", batchSize + " is larger than the " + train.rows() + " training rows of " + train.name());
         plan = RunPlan.of(train.rows(), batchSize, epochs);

@@ -9,6 +9,7 @@ import dev.kiln.data.Dataset;
  * A data set uploaded to the device once: features [rows, cols] and targets, either float rows [rows,
  * targetCols] or, for a set of integer labels, one int per row ({@link #labels}) that
  * {@link Backend#gatherOneHot} expands batch by batch (64 MiB less for the wide benchmark's 1,024 classes).
+ * A two-class set for a one-unit model holds one float per row, the probability of class 1 ({@link Targets}).
  */
 final class DeviceData implements AutoCloseable {
     final DeviceBuffer x, y;
@@ -18,13 +19,15 @@ final class DeviceData implements AutoCloseable {
     final boolean classification, labels;
     final String name;
 
-    DeviceData(Backend b, Dataset d) {
+    /** Uploads {@code d} for a model with {@code outputs} units. */
+    DeviceData(Backend b, Dataset d, int outputs) {
         rows = d.rows();
         cols = d.cols();
-        targetCols = d.targetCols();
+        boolean binary = Targets.binary(d, outputs);
+        targetCols = binary ? 1 : d.targetCols();
         classification = d.isClassification();
         name = d.name();
-        int[] l = d.integerLabels();
+        int[] l = binary ? null : d.integerLabels();
         labels = l != null;
         // Ops only read the data (gather, gatherOneHot), so a backend whose device memory is the heap shares
         // the arrays instead of holding a second copy of the data set.
@@ -41,7 +44,7 @@ final class DeviceData implements AutoCloseable {
                 iota = made(made, b.allocInt(rows));
                 b.uploadInt(seq, 0, iota, 0, rows);
             } else {
-                float[] t = d.targets();
+                float[] t = binary ? Targets.binaryColumn(d) : d.targets();
                 y = made(made, share != null ? share.shareReadOnly(t) : b.alloc((long) rows * targetCols));
                 if (share == null) b.upload(t, 0, y, 0, rows * targetCols);
                 iota = null;

@@ -257,9 +257,9 @@ public final class Trainer implements AutoCloseable {
             logEvery[i] = Math.max(0, callbacks[i].logEvery());
             logBase[i] = new float[Stats.SIZE];
         }
-        try (DeviceData data = new DeviceData(backend, tr);
+        try (DeviceData data = new DeviceData(backend, tr, model.outputSize());
              DeviceBuffer idx = backend.allocInt(n);
-             DeviceData vdata = val == null ? null : new DeviceData(backend, val)) {
+             DeviceData vdata = val == null ? null : new DeviceData(backend, val, model.outputSize())) {
             for (Callback c : callbacks) c.onTrainBegin(ctx);
             try {
                 if (guard == NonFiniteGuard.ROLLBACK) takeRollbackPoint();
@@ -494,11 +494,8 @@ public final class Trainer implements AutoCloseable {
     }
 
     private void checkShapes(Dataset d) {
-        if (d.cols() != model.inputSize())
-            throw new IllegalArgumentException(d.name() + " has " + d.cols() + " features, but the model's input is " + model.inputSize());
-        if (d.targetCols() != model.outputSize())
-            throw new IllegalArgumentException(d.name() + " has " + d.targetCols() + " target columns"
-                    + (d.isClassification() ? " (classes)" : "") + ", but the model outputs " + model.outputSize());
+        String mismatch = Targets.mismatch(d, model);
+        if (mismatch != null) throw new IllegalArgumentException(mismatch);
     }
 
     // ---- evaluation and prediction --------------------------------------------------------------
@@ -506,7 +503,7 @@ public final class Trainer implements AutoCloseable {
     /** Mean loss and accuracy of the model on {@code data} (no dropout). */
     public Evaluation evaluate(Dataset data) {
         checkShapes(data);
-        try (DeviceData d = new DeviceData(backend, data)) {
+        try (DeviceData d = new DeviceData(backend, data, model.outputSize())) {
             return evaluate(d);
         }
     }
@@ -572,7 +569,7 @@ public final class Trainer implements AutoCloseable {
         checkShapes(batch);
         if (batch.rows() > net.maxRows)
             throw new IllegalArgumentException("gradients: " + batch.rows() + " rows is more than the " + net.maxRows + " the trainer holds");
-        try (DeviceData d = new DeviceData(backend, batch)) {
+        try (DeviceData d = new DeviceData(backend, batch, model.outputSize())) {
             int rows = d.rows;
             backend.copy(d.x, 0, net.x, 0, (long) rows * d.cols);
             d.copyTargets(backend, 0, rows, net.y);

@@ -24,7 +24,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Whole training runs against real PyTorch: {@code src/test/resources/golden/training/pytorch.py} trains three
+ * Whole training runs against real PyTorch: {@code src/test/resources/golden/training/pytorch.py} trains four
  * small MLPs on the digits set in torch 1.13 (float32, batches in file order, the last partial batch kept, the
  * learning rate set from a per-step multiplier before every step) and writes their initial parameters as
  * safetensors files and, per epoch, the training loss and accuracy and the validation loss and accuracy, and
@@ -35,8 +35,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * <p>Together the cases cover what a run is made of, end to end: reading another framework's safetensors,
  * Keras's validation split, scikit-learn's standardisation, relu, tanh, gelu, leaky_relu, sigmoid, linear and
  * softmax layers, the three losses with PyTorch's {@code reduction='mean'} (cross-entropy on integer labels,
- * BCE with logits over several outputs, MSE over several outputs), SGD with Nesterov momentum and weight decay,
- * Adam, centred RMSprop with momentum, and a schedule applied per step.
+ * BCE with logits over several outputs and on one output for two classes, MSE over several outputs), SGD with
+ * Nesterov momentum and weight decay, SGD with dampening under {@code clip_grad_norm_}, Adam, centred RMSprop
+ * with momentum, and a schedule applied per step.
  *
  * <p>Tolerance: both sides compute in float32, but not in the same order (Kiln's blocked GEMM and fused
  * kernels against PyTorch's OpenBLAS and ATen), so their parameters part by an ulp or two a step. Measured
@@ -133,6 +134,24 @@ class TorchTrainingGoldenTest {
                 .schedule(BoundSchedule.of("cosine", s -> 0.5 * (1 + Math.cos(Math.PI * s / total))))
                 .build();
         check(backend, "bce_adam_multilabel", Model.parse("24:gelu,11:sigmoid", 64), config, all.slice(0, 1500), all.slice(1500, n));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"cpu", "opencl", "cuda"})
+    void binaryClassificationOnOneSigmoidWithClippedMomentumSgd(String backend) throws Exception {
+        // Keras's Dense(1, 'sigmoid') on labels 0/1: a two-class set meets a one-unit output (Targets.binary)
+        Dataset digits = Datasets.digits();
+        int n = digits.rows(), cols = digits.cols();
+        float[] x = new float[n * cols];
+        for (int i = 0; i < x.length; i++) x[i] = digits.features()[i] / 16f;
+        int[] atLeastFive = new int[n];
+        for (int r = 0; r < n; r++) atLeastFive[r] = digits.integerLabels()[r] >= 5 ? 1 : 0;
+        Dataset data = Dataset.ofLabels("digits >= 5", x, cols, atLeastFive, 2, List.of(), List.of());
+        TrainConfig config = TrainConfig.builder().epochs(3).batchSize(50).shuffle(false).validationSplit(0.25).clipNorm(0.5f)
+                .optimizer(Optimizers.parse("sgd:lr=0.2,momentum=0.9,dampening=0.1"))
+                .schedule(BoundSchedule.of("triangle 20", s -> 0.1 + 0.9 * (1 - Math.abs((s % 20) / 10.0 - 1))))
+                .build();
+        check(backend, "bce_binary_clipped_sgd", Model.parse("20:sigmoid,8:linear,1:sigmoid", 64), config, data, null);
     }
 
     @ParameterizedTest(name = "{0}")
