@@ -9,6 +9,7 @@ import dev.kiln.data.Synthetic;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -55,7 +56,7 @@ final class DataSource {
      * @see #load(String, boolean, String, long, int, NanPolicy, Consumer)
      */
     static Dataset load(String spec, boolean test, String label, long seed, int classes) {
-        return load(spec, test, label, seed, classes, NanPolicy.REJECT, note -> {});
+        return load(spec, test, label, seed, classes, List.of(), NanPolicy.REJECT, note -> {});
     }
 
     /**
@@ -66,17 +67,21 @@ final class DataSource {
      * @param label     the CSV label column (name or index), or null for the last column
      * @param seed      the run's seed (for {@code synthetic})
      * @param classes   the number of classes the labels range over (0: from the data)
+     * @param classNames the training data's class names (a CSV file's labels may be these names or their
+     *                   indices), or empty
      * @param nanPolicy what a CSV file's NaN or infinite values do ({@code --nan-policy}): fail naming
      *                  file:line:column, or drop their rows
      * @param notes     receives the line saying how many rows were dropped, when any were
      * @throws IllegalArgumentException naming the file and what is wrong with it
      */
-    static Dataset load(String spec, boolean test, String label, long seed, int classes, NanPolicy nanPolicy, Consumer<String> notes) {
+    static Dataset load(String spec, boolean test, String label, long seed, int classes, List<String> classNames, NanPolicy nanPolicy,
+                        Consumer<String> notes) {
         if (spec.isEmpty()) throw new IllegalArgumentException("empty data name");
         if (isCsv(spec)) {
             CsvReader r = new CsvReader().nanPolicy(nanPolicy);
             if (label != null) r.labelColumn(label);
-            if (classes > 0) r.classes(classes);
+            if (!classNames.isEmpty()) r.classNames(classNames);
+            else if (classes > 0) r.classes(classes);
             Dataset d = r.read(Path.of(spec));
             if (r.dropNote() != null) notes.accept(r.dropNote());
             return d;

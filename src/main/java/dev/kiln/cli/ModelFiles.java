@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,13 +20,17 @@ import java.util.Map;
  * (weights, with the layer text, input width and loss in its metadata) and, beside it, the run's
  * {@code config.json}. When the run standardised its features, the training mean and standard deviation
  * go into the metadata too ({@value #META_STANDARDIZE}: {@code {"mean": [...], "std": [...]}}, doubles
- * in round-trip form), so new data is scaled exactly as the training data was.
+ * in round-trip form), so new data is scaled exactly as the training data was; and when its classes had names
+ * (a CSV label column of names, or scikit-learn's header), they go in as {@value #META_CLASSES} (a JSON list
+ * in class order), so new data's labels map to the same classes and predictions name them.
  */
 final class ModelFiles {
     private ModelFiles() {}
 
     /** Metadata key of the standardizer. */
     static final String META_STANDARDIZE = "kiln.standardize";
+    /** Metadata key of the class names. */
+    static final String META_CLASSES = "kiln.classes";
 
     /**
      * A model read back.
@@ -35,8 +40,9 @@ final class ModelFiles {
      * @param parameters   its weights in the flat layout
      * @param standardizer the training standardizer, or null
      * @param config       the run's config.json, or null when there is none beside the file
+     * @param classNames   the training data's class names in class order, or empty
      */
-    record Loaded(Path file, Model model, float[] parameters, Standardizer standardizer, JsonNode config) {
+    record Loaded(Path file, Model model, float[] parameters, Standardizer standardizer, JsonNode config, List<String> classNames) {
         /** A text setting of the run's config, or null. */
         String setting(String key) {
             JsonNode v = config == null ? null : config.get(key);
@@ -44,8 +50,8 @@ final class ModelFiles {
         }
     }
 
-    /** Writes the weights (atomically) with the standardizer, if any, in the metadata. */
-    static void save(Path file, Model model, float[] params, Standardizer standardizer) {
+    /** Writes the weights (atomically) with the standardizer and the class names, if any, in the metadata. */
+    static void save(Path file, Model model, float[] params, Standardizer standardizer, List<String> classNames) {
         Map<String, String> meta = new LinkedHashMap<>();
         if (standardizer != null) {
             Map<String, Object> s = new LinkedHashMap<>();
@@ -53,6 +59,7 @@ final class ModelFiles {
             s.put("std", standardizer.std());
             meta.put(META_STANDARDIZE, Json.text(s).strip());
         }
+        if (!classNames.isEmpty()) meta.put(META_CLASSES, Json.text(classNames).strip());
         Weights.save(model, params, file, meta);
     }
 
@@ -79,7 +86,8 @@ final class ModelFiles {
             int input = inputWidth(file, meta, contents);
             Model model = loss == null ? Model.parse(layers, input) : Model.parse(layers, input, Loss.parse(loss));
             float[] params = Weights.fromTensors(model, contents.tensors(), file.toString());
-            return new Loaded(file, model, params, standardizer(file, meta.get(META_STANDARDIZE)), config);
+            return new Loaded(file, model, params, standardizer(file, meta.get(META_STANDARDIZE)), config,
+                    classNames(file, meta.get(META_CLASSES), model));
         } catch (JsonProcessingException e) {
             throw CliException.usage("--model: " + cfgFile + ": " + Failures.oneLine(e.getOriginalMessage()));
         } catch (IOException e) {
@@ -107,6 +115,20 @@ final class ModelFiles {
         Safetensors.Tensor w = contents.tensors().get("layers.0.weight");
         if (w == null || w.shape().length != 2) throw new IllegalArgumentException(file + ": no layers.0.weight of shape [out, in]");
         return w.shape()[1];
+    }
+
+    private static List<String> classNames(Path file, String text, Model model) {
+        if (text == null) return List.of();
+        try {
+            String[] names = Json.MAPPER.readValue(text, String[].class);
+            int outputs = model.outputSize();
+            if (names == null || names.length < 2 || (names.length != outputs && !(names.length == 2 && outputs == 1)))
+                throw new IllegalArgumentException(file + ": metadata " + META_CLASSES + " names " + (names == null ? 0 : names.length)
+                        + " classes, but the model outputs " + outputs);
+            return List.of(names);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(file + ": metadata " + META_CLASSES + " is not a JSON list of names: " + e.getOriginalMessage());
+        }
     }
 
     private static Standardizer standardizer(Path file, String text) {

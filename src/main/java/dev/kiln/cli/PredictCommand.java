@@ -7,6 +7,7 @@ import dev.kiln.report.AtomicFiles;
 import dev.kiln.train.TrainConfig;
 import dev.kiln.train.Trainer;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Option;
  * {@code kiln predict}: a saved model's outputs for every row of a data set, as CSV, one row per data row in
  * file order: for a softmax model {@code p0..pK-1,predicted} (class probabilities and the argmax, the first
  * on ties), for a single sigmoid output {@code p,predicted} (predicted = p >= 0.5), otherwise the raw outputs
- * {@code y0..}. Numbers are float32 in round-trip form. The CSV is written to a temporary file and renamed.
+ * {@code y0..}; {@code predicted} is the class's name where the model's metadata names the classes. Numbers are float32 in round-trip form. The CSV is written to a temporary file and renamed.
  */
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Write a saved model's predictions for every row of a data set as CSV.", ""},
@@ -63,7 +64,7 @@ final class PredictCommand extends KilnCommand {
             t.setParameters(m.parameters());
             p = t.predict(d);
         }
-        AtomicFiles.writeString(outFile, csv(p, m.model().outputLayer().activation()));
+        AtomicFiles.writeString(outFile, csv(p, m.model().outputLayer().activation(), m.classNames()));
         if (!quiet) out().println("wrote " + p.length + " predictions to " + outFile);
         return Main.OK;
     }
@@ -89,8 +90,8 @@ final class PredictCommand extends KilnCommand {
         return ModelInput.labelled(spec, label != null ? label : m.setting("label"), s, m);
     }
 
-    /** The predictions as CSV text. */
-    static String csv(float[][] p, Activation output) {
+    /** The predictions as CSV text; {@code predicted} is the class's name where the training data named them. */
+    static String csv(float[][] p, Activation output, List<String> classNames) {
         int k = p.length == 0 ? 0 : p[0].length;
         StringBuilder s = new StringBuilder();
         boolean softmax = output == Activation.SOFTMAX, binary = output == Activation.SIGMOID && k == 1;
@@ -103,10 +104,15 @@ final class PredictCommand extends KilnCommand {
                 s.append(j == 0 ? "" : ",").append(Float.toString(row[j]));
                 if (row[j] > row[best]) best = j;
             }
-            if (softmax) s.append(',').append(best);
-            else if (binary) s.append(',').append(row[0] >= 0.5f ? 1 : 0);
+            int c = softmax ? best : row[0] >= 0.5f ? 1 : 0;
+            if (softmax || binary) s.append(',').append(classNames.isEmpty() ? Integer.toString(c) : csvCell(classNames.get(c)));
             s.append('\n');
         }
         return s.toString();
+    }
+
+    /** A class name as a CSV cell: quoted (quotes doubled) when it holds a comma or a quote. */
+    static String csvCell(String name) {
+        return name.contains(",") || name.contains("\"") ? "\"" + name.replace("\"", "\"\"") + "\"" : name;
     }
 }

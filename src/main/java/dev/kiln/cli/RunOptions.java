@@ -29,7 +29,8 @@ final class RunOptions {
         String data;
 
         @Option(names = "--label", paramLabel = "COLUMN", order = 11,
-                description = "CSV label column: header name or 0-based index (default: the last column).")
+                description = "CSV label column: header name or 0-based index (default: the last column); "
+                        + "class indices 0, 1, ... or class names (sorted into classes).")
         String label;
 
         @Option(names = "--standardize", negatable = true, order = 12,

@@ -133,10 +133,10 @@ final class RunSetup {
         testSpec = c.known("test") ? c.string("test", defaultTest) : null;
         if (testSpec != null && validationSplit > 0)
             throw CliException.usage(c.origin("validation-split") + ": give either --test or --validation-split, not both");
-        Dataset all = parse("data", () -> DataSource.load(dataSpec, false, label, seed, 0, nanPolicy, warnings::add));
+        Dataset all = parse("data", () -> DataSource.load(dataSpec, false, label, seed, 0, List.of(), nanPolicy, warnings::add));
         Dataset tr = all, val = null;
         if (testSpec != null) val = parse("test", () -> DataSource.load(testSpec, true, label, seed,
-                all.isClassification() ? all.classes() : 0, nanPolicy, warnings::add));
+                all.isClassification() ? all.classes() : 0, all.classNames(), nanPolicy, warnings::add));
         if (validationSplit > 0) {
             Dataset.Split s = parse("validation-split", () -> all.splitLast(validationSplit));
             tr = s.train();

@@ -131,7 +131,7 @@ final class TrainCommand extends KilnCommand {
             if (interrupted.isPresent()) return interrupted.get();
             Json.write(dir.file("config.json"), s.resolved(backend.name(), null));
             Json.write(dir.file("provenance.json"), Provenance.of(backend, s.seed, commandLine(), started));
-            ModelFiles.save(dir.file("model.safetensors"), s.model, trainer.parameters(), s.standardizer);
+            ModelFiles.save(dir.file("model.safetensors"), s.model, trainer.parameters(), s.standardizer, s.train.classNames());
             RunReport.write(dir.path(), s.name, h, s.plan.stepsPerEpoch());
             dir.commit();
             report(s, backend, h, dir.target(), diverged);

@@ -20,8 +20,11 @@ import java.util.List;
  *       is recognised: it names the classes, and the row count is checked;</li>
  *   <li>label column: by name (needs a header) or by 0-based index, negative counting from the end;
  *       default the last column (the last k columns for one-hot labels);</li>
- *   <li>labels: integer class indices (default; turned into one-hot targets, classes = largest + 1 unless
- *       given), one-hot columns, or plain values (regression).</li>
+ *   <li>labels: classes (default), one-hot columns, or plain values (regression). A class column holds
+ *       either whole numbers, the class indices (classes = largest + 1 unless given), or names such as
+ *       {@code setosa}: then the classes are the distinct names in sorted order (scikit-learn's LabelEncoder;
+ *       {@link Dataset#classNames()} lists them), or the names given by {@link #classNames(List)}, which is how a
+ *       test file is read with its training file's classes.</li>
  * </ul>
  * Every other column is a feature. Blank lines are skipped. Every error is one line naming the file and,
  * where there is one, the line: ragged row, non-numeric cell, missing label column, empty data. A NaN or
@@ -58,6 +61,7 @@ public final class CsvReader {
     private Labels labels = Labels.CLASS;
     private int oneHotColumns = 0;
     private int classes = 0;
+    private List<String> names;
     private char delimiter = ',';
     private NanPolicy nanPolicy = NanPolicy.REJECT;
     private int dropped;
@@ -96,6 +100,19 @@ public final class CsvReader {
     public CsvReader classes(int n) {
         if (n < 1) throw new IllegalArgumentException("classes must be >= 1, got " + n);
         classes = n;
+        names = null;
+        return this;
+    }
+
+    /**
+     * The classes by name, in index order (a training set's {@link Dataset#classNames()}): a label cell that is
+     * one of the names is that class, a whole number below their count is that index, anything else is an
+     * error naming the line.
+     */
+    public CsvReader classNames(List<String> classNames) {
+        if (classNames.isEmpty()) throw new IllegalArgumentException("class names: the list is empty");
+        names = List.copyOf(classNames);
+        classes = names.size();
         return this;
     }
 
@@ -146,31 +163,47 @@ public final class CsvReader {
         boolean sklearnHeader;
         int width = -1, widthLine, labelStart, labelCount;
         float[] x = new float[1024], y = new float[256];
-        int xn, yn, rows, maxClass = -1;
+        int xn, yn, rows;
+        /** Class labels: each row's label cell as an id into the distinct cells, with the line each first appears on. */
+        final java.util.Map<String, Integer> labelIds = new java.util.HashMap<>();
+        final List<String> labelTexts = new ArrayList<>();
+        final List<Integer> labelLines = new ArrayList<>();
+        int[] rowLabel = new int[256];
         final List<Integer> droppedLines = new ArrayList<>();
 
         Parse(String name) { this.name = name; }
 
         Dataset run(BufferedReader in) throws IOException {
             String line;
-            int lineNo = 0;
-            boolean first = true;
+            int lineNo = 0, pendingLine = 0;
+            String[] pending = null;    // AUTO: a first line with a name in it, until the next line decides (isHeader)
+            boolean decided = false;
             while ((line = in.readLine()) != null) {
                 lineNo++;
                 if (line.isBlank()) continue;
                 String[] cells = split(line);
-                if (first) {
-                    first = false;
-                    if (isHeader(cells)) {
-                        headerCells = cells;
-                        continue;
+                if (!decided) {
+                    if (pending == null) {
+                        if (header == Header.AUTO && !allNumeric(cells)) {
+                            pending = cells;
+                            pendingLine = lineNo;
+                            continue;
+                        }
+                        decided = true;
+                        if (header == Header.PRESENT) {
+                            takeHeader(cells);
+                            continue;
+                        }
+                    } else {
+                        decided = true;
+                        if (isHeader(pending, cells)) takeHeader(pending);
+                        else data(pending, pendingLine);
+                        pending = null;
                     }
                 }
-                if (width < 0) start(cells.length, lineNo);
-                else if (cells.length != width)
-                    throw error(lineNo, "ragged row: " + cells.length + " cells, expected " + width + " (as on line " + widthLine + ")");
-                row(cells, lineNo);
+                data(cells, lineNo);
             }
+            if (pending != null) takeHeader(pending);   // one line with a name and nothing after it: "no data rows" below
             if (!droppedLines.isEmpty()) {
                 dropped = droppedLines.size();
                 List<String> lines = new ArrayList<>();
@@ -185,21 +218,39 @@ public final class CsvReader {
             return finish();
         }
 
-        boolean isHeader(String[] cells) {
-            // a data row may hold NaN, Inf or an empty cell (each an error, or dropped, later); only a name makes a header
-            boolean numeric = true;
-            for (String c : cells) numeric &= isNumber(c) || isNonFinite(c) || c.isEmpty();
-            boolean h = switch (header) {
-                case PRESENT -> true;
-                case ABSENT -> false;
-                case AUTO -> !numeric;
-            };
-            if (h && cells.length >= 3 && isWhole(cells[0]) && isWhole(cells[1])) {
+        void data(String[] cells, int lineNo) {
+            if (width < 0) start(cells.length, lineNo);
+            else if (cells.length != width)
+                throw error(lineNo, "ragged row: " + cells.length + " cells, expected " + width + " (as on line " + widthLine + ")");
+            row(cells, lineNo);
+        }
+
+        /** Whether every cell could be in a data row (a number, or NaN, Inf or empty: each an error, or dropped, later). */
+        boolean allNumeric(String[] cells) {
+            for (String c : cells) if (!(isNumber(c) || isNonFinite(c) || c.isEmpty())) return false;
+            return true;
+        }
+
+        /**
+         * AUTO: whether a first line with a name in it is a header, given the next line. It is when a name stands
+         * over a number (or over nothing: a ragged row, reported later); when no name does, the first line is data
+         * whose label column holds class names (a headerless file such as UCI's iris.data,
+         * {@code 5.1,3.5,1.4,0.2,Iris-setosa}). A NaN or empty cell below a name says neither.
+         */
+        boolean isHeader(String[] first, String[] next) {
+            for (int i = 0; i < first.length; i++)
+                if (!allNumeric(new String[] {first[i]}) && (i >= next.length || isNumber(next[i]))) return true;
+            return false;
+        }
+
+        /** Takes the line as the header; scikit-learn's form {@code n_rows,n_features,class names...} names the classes. */
+        void takeHeader(String[] cells) {
+            headerCells = cells;
+            if (cells.length >= 3 && isWhole(cells[0]) && isWhole(cells[1])) {
                 boolean restNames = true;
                 for (int i = 2; i < cells.length; i++) restNames &= !isNumber(cells[i]);
                 sklearnHeader = restNames;
             }
-            return h;
         }
 
         /** Fixes the row width and resolves the label columns on the first data row. */
@@ -257,14 +308,19 @@ public final class CsvReader {
             }
             switch (labels) {
                 case CLASS -> {
-                    float v = number(cells[labelStart], labelStart, lineNo);
-                    if (v != Math.rint(v) || v < 0 || v > 1 << 24)
-                        throw error(lineNo, "label '" + cells[labelStart] + "' in " + column(labelStart)
-                                + " is not a class index (a whole number >= 0)");
-                    if (classes > 0 && v >= classes)
-                        throw error(lineNo, "label " + (int) v + " in " + column(labelStart) + " is not below the " + classes + " classes");
-                    maxClass = Math.max(maxClass, (int) v);
-                    y[yn++] = v;
+                    // kept as text until the whole column is seen: numbers are indices, anything else names
+                    String cell = cells[labelStart];
+                    if (cell.isEmpty() || isNonFinite(cell)) number(cell, labelStart, lineNo);   // the usual error, or a dropped row
+                    if (names == null && classes > 0 && !isNumber(cell)) number(cell, labelStart, lineNo);
+                    Integer id = labelIds.get(cell);
+                    if (id == null) {
+                        id = labelTexts.size();
+                        labelIds.put(cell, id);
+                        labelTexts.add(cell);
+                        labelLines.add(lineNo);
+                    }
+                    if (rows == rowLabel.length) rowLabel = Arrays.copyOf(rowLabel, rows * 2);
+                    rowLabel[rows] = id;
                 }
                 case VALUE -> y[yn++] = number(cells[labelStart], labelStart, lineNo);
                 case ONE_HOT -> {
@@ -308,15 +364,56 @@ public final class CsvReader {
                     return Dataset.ofLabels(name, features, cols, l, labelCount, featureNames, List.of());
                 }
                 default -> {
-                    int k = classes > 0 ? classes : maxClass + 1;
+                    boolean numeric = true;
+                    for (String t : labelTexts) numeric &= isNumber(t);
+                    List<String> classNames = names != null ? names : numeric ? List.of() : sortedNames();
+                    int[] index = new int[labelTexts.size()];
+                    int maxClass = -1;
+                    for (int id = 0; id < index.length; id++) {
+                        index[id] = classNames.isEmpty() ? classIndex(id) : nameIndex(classNames, id);
+                        maxClass = Math.max(maxClass, index[id]);
+                    }
+                    int k = !classNames.isEmpty() ? classNames.size() : classes > 0 ? classes : maxClass + 1;
                     int[] l = new int[rows];
-                    for (int r = 0; r < rows; r++) l[r] = (int) y[r];
-                    List<String> classNames = List.of();
-                    if (sklearnHeader && headerCells.length - 2 == k)
+                    for (int r = 0; r < rows; r++) l[r] = index[rowLabel[r]];
+                    if (classNames.isEmpty() && sklearnHeader && headerCells.length - 2 == k)
                         classNames = Arrays.asList(headerCells).subList(2, headerCells.length);
                     return Dataset.ofLabels(name, features, cols, l, k, featureNames, classNames);
                 }
             }
+        }
+
+        /** The distinct label names, sorted (as scikit-learn's LabelEncoder, np.unique, orders them). */
+        List<String> sortedNames() {
+            List<String> sorted = new ArrayList<>(labelTexts);
+            java.util.Collections.sort(sorted);
+            return sorted;
+        }
+
+        /** The class index a numeric label cell stands for (the distinct cells in order of first appearance). */
+        int classIndex(int id) {
+            String cell = labelTexts.get(id);
+            int lineNo = labelLines.get(id);
+            float v = Float.parseFloat(cell);
+            if (v != Math.rint(v) || v < 0 || v > 1 << 24)
+                throw error(lineNo, "label '" + cell + "' in " + column(labelStart) + " is not a class index (a whole number >= 0)");
+            if (classes > 0 && v >= classes)
+                throw error(lineNo, "label " + (int) v + " in " + column(labelStart) + " is not below the " + classes + " classes");
+            return (int) v;
+        }
+
+        /** The class of a label cell among the names: the name's index, or a whole number below their count. */
+        int nameIndex(List<String> classNames, int id) {
+            String cell = labelTexts.get(id);
+            int i = classNames.indexOf(cell);
+            if (i >= 0) return i;
+            if (isNumber(cell)) {
+                float v = Float.parseFloat(cell);
+                if (v == Math.rint(v) && v >= 0 && v < classNames.size()) return (int) v;
+            }
+            throw error(labelLines.get(id), "label '" + cell + "' in " + column(labelStart) + " is not one of the "
+                    + classNames.size() + " classes " + String.join(", ", classNames.subList(0, Math.min(10, classNames.size())))
+                    + (classNames.size() > 10 ? ", ..." : ""));
         }
 
         void ensure(int nx, int ny) {

@@ -66,6 +66,59 @@ class CsvReaderTest {
     }
 
     @Test
+    void classNamesInTheLabelColumnAreSortedAsScikitLearnsLabelEncoder() {
+        Dataset d = new CsvReader().read("pets.csv", new StringReader("a,b,species\n1,2,cat\n2,3,dog\n3,1,cat\n4,4,bird\n"));
+        assertEquals(List.of("bird", "cat", "dog"), d.classNames());
+        assertEquals(3, d.classes());
+        assertArrayEquals(new int[] {1, 2, 1, 0}, d.integerLabels());
+        assertEquals(List.of("a", "b"), d.featureNames());
+        assertArrayEquals(new float[] {1, 2, 2, 3, 3, 1, 4, 4}, d.features());
+        // a name among numbers makes the whole column names ("2" sorts before "cat")
+        assertEquals(List.of("2", "cat"), new CsvReader().read("m.csv", new StringReader("x,y\n1,cat\n2,2\n")).classNames());
+    }
+
+    @Test
+    void aHeaderlessFileWithClassNamesKeepsItsFirstRow() {
+        // UCI's iris.data: no header, names in the label column; the names on line 1 sit where line 2 has names too
+        Dataset d = new CsvReader().read("iris.data", new StringReader("5.1,3.5,Iris-setosa\n4.9,3.0,Iris-virginica\n4.7,3.2,Iris-setosa\n"));
+        assertEquals(3, d.rows());
+        assertEquals(List.of("Iris-setosa", "Iris-virginica"), d.classNames());
+        assertArrayEquals(new int[] {0, 1, 0}, d.integerLabels());
+        assertEquals(List.of(), d.featureNames());
+        // a header line still is one: "x" names a column that holds numbers below it
+        assertEquals(2, new CsvReader().read("h.csv", new StringReader("x,species\n1,cat\n2,dog\n")).rows());
+        assertMessage("one.csv: no data rows", () -> new CsvReader().read("one.csv", new StringReader("1,cat\n")));
+    }
+
+    @Test
+    void aTestFileIsReadWithItsTrainingClasses() {
+        List<String> training = List.of("bird", "cat", "dog");
+        // names map to the training's indices even when a class is missing; a whole number is that index
+        Dataset t = new CsvReader().classNames(training).read("t.csv", new StringReader("a,species\n1,dog\n2,2\n3,bird\n"));
+        assertArrayEquals(new int[] {2, 2, 0}, t.integerLabels());
+        assertEquals(training, t.classNames());
+        assertEquals(3, t.classes());
+        assertMessage("t.csv:3: label 'cow' in column 2 (species) is not one of the 3 classes bird, cat, dog",
+                () -> new CsvReader().classNames(training).read("t.csv", new StringReader("a,species\n1,dog\n2,cow\n")));
+        assertMessage("t.csv:2: label '3' in column 2 (species) is not one of the 3 classes",
+                () -> new CsvReader().classNames(training).read("t.csv", new StringReader("a,species\n1,3\n")));
+        // training data with numeric classes: a test file's names are an error, as before
+        assertMessage("t.csv:3: non-numeric cell 'cow' in column 2 (species)",
+                () -> new CsvReader().classes(3).read("t.csv", new StringReader("a,species\n1,1\n2,cow\n")));
+    }
+
+    @Test
+    void aNanLabelIsStillANonFiniteValue() {
+        assertMessage("x.csv:3: non-numeric cell 'nan' in column 2",
+                () -> new CsvReader().read("x.csv", new StringReader("1,cat\n2,dog\n3,nan\n")));
+        CsvReader r = new CsvReader().nanPolicy(NanPolicy.DROP);
+        Dataset d = r.read("x.csv", new StringReader("1,cat\n2,NaN\n3,dog\n"));
+        assertEquals(2, d.rows());
+        assertArrayEquals(new int[] {0, 1}, d.integerLabels());
+        assertEquals(1, r.droppedRows());
+    }
+
+    @Test
     void oneHotAndValueLabels() {
         Dataset oh = new CsvReader().oneHotLabels(3).read(fixture("onehot.csv"));
         assertEquals(2, oh.cols());
