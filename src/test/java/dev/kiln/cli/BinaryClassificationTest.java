@@ -46,6 +46,22 @@ class BinaryClassificationTest {
     }
 
     @Test
+    void namedBinaryLabelsPredictByName(@TempDir Path tmp) throws Exception {
+        // "no" < "yes": class 1 is yes, so p is P(yes)
+        Path data = tmp.resolve("buy.csv");
+        Files.writeString(data, "a,b,buy\n0.9,0.8,yes\n0.1,0.2,no\n0.7,0.9,yes\n0.2,0.1,no\n0.8,0.6,yes\n0.3,0.2,no\n");
+        Path run = tmp.resolve("run");
+        Cli.run("train", "--data", data.toString(), "--layers", "4:tanh,1:sigmoid", "--optimizer", "adam:lr=0.05",
+                "--epochs", "60", "--batch-size", "6", "--seed", "1", "--backend", "cpu", "--out", run.toString(), "--quiet").ok();
+        Path pred = tmp.resolve("pred.csv");
+        Cli.run("predict", "--model", run.toString(), "--data", data.toString(), "--backend", "cpu", "--out", pred.toString()).ok();
+        List<String[]> p = Cli.csv(pred);
+        for (int r = 1; r < p.size(); r++)
+            assertEquals(Float.parseFloat(p.get(r)[0]) >= 0.5f ? "yes" : "no", p.get(r)[1], "row " + r);
+        assertEquals(List.of("yes", "no", "yes", "no", "yes", "no"), p.stream().skip(1).map(row -> row[1]).toList());
+    }
+
+    @Test
     void oneOutputForTenClassesIsRefusedWithTheReason() {
         String err = Cli.run("train", "--data", "digits", "--layers", "8:relu,1:sigmoid", "--epochs", "1", "--backend", "cpu")
                 .failsWith(2).err();
