@@ -8,8 +8,8 @@ import dev.kiln.data.NanPolicy;
 import dev.kiln.data.Synthetic;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Set;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -53,10 +53,19 @@ final class DataSource {
     /**
      * Loads a data set, rejecting NaN and infinite values (naming file:line:column).
      *
-     * @see #load(String, boolean, String, long, int, NanPolicy, Consumer)
+     * @see #load(String, boolean, String, long, int, List, NanPolicy, Consumer)
      */
     static Dataset load(String spec, boolean test, String label, long seed, int classes) {
-        return load(spec, test, label, seed, classes, List.of(), NanPolicy.REJECT, note -> {});
+        return load(spec, test, label, seed, classes, List.of());
+    }
+
+    /**
+     * Loads a data set whose labels may be the training data's class names, rejecting NaN and infinite values.
+     *
+     * @see #load(String, boolean, String, long, int, List, NanPolicy, Consumer)
+     */
+    static Dataset load(String spec, boolean test, String label, long seed, int classes, List<String> classNames) {
+        return load(spec, test, label, seed, classes, classNames, NanPolicy.REJECT, note -> {});
     }
 
     /**

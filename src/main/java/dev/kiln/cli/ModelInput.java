@@ -36,7 +36,7 @@ final class ModelInput {
         int classes = m.model().outputLayer().activation() == Activation.SOFTMAX ? m.model().outputSize() : 0;
         Dataset d;
         try {
-            d = DataSource.load(spec, true, label, seed, classes, m.classNames(), dev.kiln.data.NanPolicy.REJECT, note -> {});
+            d = DataSource.load(spec, true, label, seed, classes, m.classNames());
         } catch (IllegalArgumentException e) {
             throw CliException.usage("--data", e);
         }

@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
  * {@code kiln predict}: a saved model's outputs for every row of a data set, as CSV, one row per data row in
  * file order: for a softmax model {@code p0..pK-1,predicted} (class probabilities and the argmax, the first
  * on ties), for a single sigmoid output {@code p,predicted} (predicted = p >= 0.5), otherwise the raw outputs
- * {@code y0..}; {@code predicted} is the class's name where the model's metadata names the classes. Numbers are float32 in round-trip form. The CSV is written to a temporary file and renamed.
+ * {@code y0..}; {@code predicted} is the class's name where the model's metadata names the classes. Numbers are
+ * float32 in round-trip form. The CSV is written to a temporary file and renamed.
  */
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Write a saved model's predictions for every row of a data set as CSV.", ""},

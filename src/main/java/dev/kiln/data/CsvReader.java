@@ -289,7 +289,7 @@ public final class CsvReader {
 
         void row(String[] cells, int lineNo) {
             int features = width - labelCount;
-            ensure(features, labels == Labels.CLASS ? 1 : labelCount);
+            ensure(features, labels == Labels.CLASS ? 0 : labelCount);   // class labels go to rowLabel
             int xn0 = xn, yn0 = yn;
             try {
                 values(cells, lineNo);
