@@ -69,6 +69,13 @@ class TorchTrainingGoldenTest {
         return Path.of(TorchTrainingGoldenTest.class.getResource("/golden/training/" + name + ".init.safetensors").toURI());
     }
 
+    /** The digits' pixels (0-16) divided by 16, as pytorch.py does: exact, a power of two. */
+    static float[] pixelsOver16(Dataset digits) {
+        float[] x = digits.features().clone();
+        for (int i = 0; i < x.length; i++) x[i] /= 16f;
+        return x;
+    }
+
     /** Loads PyTorch's initial parameters, trains, and compares every epoch's metrics and the final parameters. */
     static void check(String backend, String golden, Model model, TrainConfig config, Dataset train, Dataset validation)
             throws Exception {
@@ -118,16 +125,14 @@ class TorchTrainingGoldenTest {
     @ValueSource(strings = {"cpu", "opencl", "cuda"})
     void multiLabelBinaryCrossEntropyWithAdamAndACosineDecay(String backend) throws Exception {
         Dataset digits = Datasets.digits();
-        int n = digits.rows(), cols = digits.cols();
-        float[] x = digits.features();
+        int n = digits.rows();
         int[] labels = digits.integerLabels();
-        float[][] rows = new float[n][cols], targets = new float[n][11];
+        float[] targets = new float[n * 11];
         for (int r = 0; r < n; r++) {
-            for (int c = 0; c < cols; c++) rows[r][c] = x[r * cols + c] / 16f;   // exact: a power of two
-            targets[r][labels[r]] = 1;                                            // the digit, one-hot
-            targets[r][10] = labels[r] % 2 == 0 ? 1 : 0;                          // and "is even"
+            targets[r * 11 + labels[r]] = 1;                          // the digit, one-hot
+            targets[r * 11 + 10] = labels[r] % 2 == 0 ? 1 : 0;        // and "is even"
         }
-        Dataset all = Dataset.ofValues("digits/16", rows, targets);
+        Dataset all = new Dataset("digits/16", pixelsOver16(digits), digits.cols(), targets, 11, 0, List.of(), List.of());
         long total = 3 * 15;
         TrainConfig config = TrainConfig.builder().epochs(3).batchSize(100).shuffle(false)
                 .optimizer(Optimizers.parse("adam:lr=0.01"))
@@ -141,12 +146,9 @@ class TorchTrainingGoldenTest {
     void binaryClassificationOnOneSigmoidWithClippedMomentumSgd(String backend) throws Exception {
         // Keras's Dense(1, 'sigmoid') on labels 0/1: a two-class set meets a one-unit output (Targets.binary)
         Dataset digits = Datasets.digits();
-        int n = digits.rows(), cols = digits.cols();
-        float[] x = new float[n * cols];
-        for (int i = 0; i < x.length; i++) x[i] = digits.features()[i] / 16f;
-        int[] atLeastFive = new int[n];
-        for (int r = 0; r < n; r++) atLeastFive[r] = digits.integerLabels()[r] >= 5 ? 1 : 0;
-        Dataset data = Dataset.ofLabels("digits >= 5", x, cols, atLeastFive, 2, List.of(), List.of());
+        int[] atLeastFive = new int[digits.rows()];
+        for (int r = 0; r < atLeastFive.length; r++) atLeastFive[r] = digits.integerLabels()[r] >= 5 ? 1 : 0;
+        Dataset data = Dataset.ofLabels("digits >= 5", pixelsOver16(digits), digits.cols(), atLeastFive, 2, List.of(), List.of());
         TrainConfig config = TrainConfig.builder().epochs(3).batchSize(50).shuffle(false).validationSplit(0.25).clipNorm(0.5f)
                 .optimizer(Optimizers.parse("sgd:lr=0.2,momentum=0.9,dampening=0.1"))
                 .schedule(BoundSchedule.of("triangle 20", s -> 0.1 + 0.9 * (1 - Math.abs((s % 20) / 10.0 - 1))))
