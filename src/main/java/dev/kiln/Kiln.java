@@ -3,8 +3,10 @@ package dev.kiln;
 import dev.kiln.backend.Backend;
 import dev.kiln.backend.Backends;
 import dev.kiln.nn.Model;
+import dev.kiln.train.SavedModel;
 import dev.kiln.train.TrainConfig;
 import dev.kiln.train.Trainer;
+import java.nio.file.Path;
 
 /**
  * The entry point of Kiln's Java API.
@@ -57,4 +59,11 @@ public final class Kiln {
     public static Trainer trainer(String backendName, Model model, TrainConfig config) {
         return Trainer.onOwnBackend(backend(backendName), model, config);
     }
+
+    /**
+     * A trained model from a safetensors file Kiln wrote (a run's {@code model.safetensors}, or
+     * {@link Trainer#save}): the network, its parameters, and the training standardizer and class names where
+     * the run had them ({@link SavedModel#read(Path)}).
+     */
+    public static SavedModel load(Path file) { return SavedModel.read(file); }
 }

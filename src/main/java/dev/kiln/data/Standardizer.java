@@ -36,10 +36,21 @@ public record Standardizer(double[] mean, double[] std) {
         if (c != mean.length)
             throw new IllegalArgumentException(data.name() + ": " + c + " feature columns, but the standardizer was fitted on " + mean.length);
         float[] x = data.features(), out = new float[x.length];
-        for (int i = 0; i < x.length; i++) {
-            int j = i % c;
-            out[i] = (float) ((x[i] - mean[j]) / std[j]);
-        }
+        for (int i = 0; i < x.length; i++) out[i] = scale(x[i], i % c);
         return data.withFeatures(out);
+    }
+
+    /** One row of features, standardised (a new array). */
+    public float[] applyRow(float[] row) {
+        if (row.length != mean.length)
+            throw new IllegalArgumentException("a row of " + row.length + " features, but the standardizer was fitted on " + mean.length);
+        float[] out = new float[row.length];
+        for (int j = 0; j < row.length; j++) out[j] = scale(row[j], j);
+        return out;
+    }
+
+    /** (x - mean_j) / std_j, in double, rounded once to float. */
+    private float scale(float x, int j) {
+        return (float) ((x - mean[j]) / std[j]);
     }
 }
