@@ -1,6 +1,5 @@
 package dev.kiln.data;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -11,12 +10,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.commons.csv.CSVException;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
 
 /**
- * Reads a CSV file of numbers into a {@link Dataset}. Options (all optional):
+ * Reads a CSV file of numbers into a {@link Dataset}. The file is RFC 4180 CSV as Apache Commons CSV reads it
+ * (a quoted cell may hold the delimiter, doubled quotes and line breaks; cells are trimmed). Options (all
+ * optional):
  * <ul>
- *   <li>header: auto-detected by default (the first line is a header when any of its cells is not a
- *       number, NaN, an infinity or empty); scikit-learn's own header form {@code n_rows,n_features,class names...} (as in its iris.csv)
+ *   <li>header: auto-detected by default (the first line is a header when one of its cells is a name, not a
+ *       number, NaN, an infinity or empty, standing over a number on the next line); scikit-learn's own header form {@code n_rows,n_features,class names...} (as in its iris.csv)
  *       is recognised: it names the classes, and the row count is checked;</li>
  *   <li>label column: by name (needs a header) or by 0-based index, negative counting from the end;
  *       default the last column (the last k columns for one-hot labels);</li>
@@ -27,7 +32,7 @@ import java.util.List;
  *       test file is read with its training file's classes.</li>
  * </ul>
  * Every other column is a feature. Blank lines are skipped. Every error is one line naming the file and,
- * where there is one, the line: ragged row, non-numeric cell, missing label column, empty data. A NaN or
+ * where there is one, the line: ragged row, non-numeric cell, missing label column, empty data, broken quoting. A NaN or
  * infinite value ({@code NaN}, {@code Inf}, {@code -Infinity}, or a number past float range) is rejected with
  * its file:line:column, or, with {@link NanPolicy#DROP}, its row is dropped and {@link #dropNote()} says how
  * many were.
@@ -149,8 +154,16 @@ public final class CsvReader {
     public Dataset read(String name, Reader in) {
         dropped = 0;
         dropNote = null;
-        try {
-            return new Parse(name).run(in instanceof BufferedReader b ? b : new BufferedReader(in));
+        // RFC 4180 as Apache Commons CSV reads it: quoted cells may hold the delimiter, quotes ("") and line
+        // breaks; cells are trimmed; empty lines are skipped
+        CSVFormat format = CSVFormat.DEFAULT.builder().setDelimiter(delimiter).setTrim(true).setIgnoreEmptyLines(true).get();
+        try (CSVParser parser = CSVParser.builder().setReader(in).setFormat(format).get()) {
+            return new Parse(name).run(parser);
+        } catch (UncheckedIOException e) {
+            // malformed quoting: Commons CSV names the line and position ("... at line: 3, position: 12")
+            Throwable cause = e.getCause() instanceof CSVException c ? c : e;
+            if (cause instanceof CSVException) throw new IllegalArgumentException(name + ": " + cause.getMessage());
+            throw new UncheckedIOException(name + ": " + e.getMessage(), e.getCause());
         } catch (IOException e) {
             throw new UncheckedIOException(name + ": " + e.getMessage(), e);
         }
@@ -173,15 +186,15 @@ public final class CsvReader {
 
         Parse(String name) { this.name = name; }
 
-        Dataset run(BufferedReader in) throws IOException {
-            String line;
-            int lineNo = 0, pendingLine = 0;
+        Dataset run(CSVParser parser) {
+            int pendingLine = 0;
             String[] pending = null;    // AUTO: a first line with a name in it, until the next line decides (isHeader)
             boolean decided = false;
-            while ((line = in.readLine()) != null) {
-                lineNo++;
-                if (line.isBlank()) continue;
-                String[] cells = split(line);
+            for (CSVRecord record : parser) {
+                // the line the record ends on (its only line, but for a quoted cell with line breaks)
+                int lineNo = (int) parser.getCurrentLineNumber();
+                String[] cells = record.values();
+                if (cells.length == 1 && cells[0].isEmpty()) continue;     // a line of blanks
                 if (!decided) {
                     if (pending == null) {
                         if (header == Header.AUTO && !allNumeric(cells)) {
@@ -444,20 +457,6 @@ public final class CsvReader {
 
         IllegalArgumentException error(int lineNo, String msg) {
             return new IllegalArgumentException(name + ":" + lineNo + ": " + msg);
-        }
-
-        String[] split(String line) {
-            List<String> cells = new ArrayList<>();
-            int start = 0;
-            for (int i = 0; i <= line.length(); i++) {
-                if (i == line.length() || line.charAt(i) == delimiter) {
-                    String c = line.substring(start, i).trim();
-                    if (c.length() >= 2 && c.charAt(0) == '"' && c.charAt(c.length() - 1) == '"') c = c.substring(1, c.length() - 1);
-                    cells.add(c);
-                    start = i + 1;
-                }
-            }
-            return cells.toArray(new String[0]);
         }
     }
 

@@ -108,6 +108,22 @@ class CsvReaderTest {
     }
 
     @Test
+    void quotedCellsFollowRfc4180() {
+        // a class name holding the delimiter, a doubled quote, a line break; blank lines in between
+        Dataset d = new CsvReader().read("q.csv", new StringReader(
+                "a,\"b, in cm\",kind\n1,\"2.5\",\"setosa, var. 1\"\n\n   \n3,4,\"the \"\"big\"\" one\"\n5,6,\"two\nlines\"\n"));
+        assertEquals(3, d.rows());
+        assertEquals(List.of("a", "b, in cm"), d.featureNames());
+        assertArrayEquals(new float[] {1, 2.5f, 3, 4, 5, 6}, d.features());
+        assertEquals(List.of("setosa, var. 1", "the \"big\" one", "two\nlines"), d.classNames());
+        assertArrayEquals(new int[] {0, 1, 2}, d.integerLabels());
+        // line numbers count the blank lines; a broken quote names its line
+        assertMessage("q.csv:4: non-numeric cell 'x' in column 1", () -> new CsvReader().read("q.csv", new StringReader("1,0\n\n2,1\nx,0\n")));
+        assertMessage("q.csv: Invalid character between encapsulated token and delimiter at line: 2",
+                () -> new CsvReader().read("q.csv", new StringReader("1,0\n2,\"1\"x\n")));
+    }
+
+    @Test
     void aNanLabelIsStillANonFiniteValue() {
         assertMessage("x.csv:3: non-numeric cell 'nan' in column 2",
                 () -> new CsvReader().read("x.csv", new StringReader("1,cat\n2,dog\n3,nan\n")));
