@@ -2,6 +2,7 @@ package dev.kiln.cli;
 
 import dev.kiln.backend.Activation;
 import dev.kiln.backend.Backend;
+import dev.kiln.data.CsvReader;
 import dev.kiln.data.Dataset;
 import dev.kiln.report.AtomicFiles;
 import dev.kiln.train.TrainConfig;
@@ -74,18 +75,12 @@ final class PredictCommand extends KilnCommand {
         String spec = DataSource.resolve(data, Path.of("").toAbsolutePath());
         long s = ModelInput.seed(seed, m);
         if (DataSource.isCsv(spec)) {
-            int width;
+            // as many columns as the model's input: features alone; otherwise features and a label column
             try {
-                width = FeatureRows.width(Path.of(spec));
+                if (new CsvReader().columns(Path.of(spec)) == m.model().inputSize())
+                    return ModelInput.fit(new CsvReader().featuresOnly().read(Path.of(spec)), m);
             } catch (IllegalArgumentException e) {
                 throw CliException.usage("--data", e);
-            }
-            if (width == m.model().inputSize()) {
-                try {
-                    return ModelInput.fit(FeatureRows.read(Path.of(spec)), m);
-                } catch (IllegalArgumentException e) {
-                    throw CliException.usage("--data", e);
-                }
             }
         }
         return ModelInput.labelled(spec, label != null ? label : m.setting("label"), s, m);

@@ -57,7 +57,9 @@ public final class CsvReader {
         /** k columns holding a one-hot vector. */
         ONE_HOT,
         /** One column of real values (regression). */
-        VALUE
+        VALUE,
+        /** No label column: every column is a feature (rows to predict). */
+        NONE
     }
 
     private Header header = Header.AUTO;
@@ -100,6 +102,50 @@ public final class CsvReader {
 
     /** The label column holds real values (regression: MSE loss, no accuracy). */
     public CsvReader valueLabels() { labels = Labels.VALUE; return this; }
+
+    /**
+     * No label column: every column is a feature, for rows to predict. The data set's targets are one zero
+     * column, which prediction never reads.
+     */
+    public CsvReader featuresOnly() { labels = Labels.NONE; return this; }
+
+    /**
+     * The number of cells in a file's rows, read from its first data row (after a header, decided as
+     * {@link #read} decides it), without reading the rest; -1 for a file with no data row.
+     */
+    public int columns(Path file) {
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+             CSVParser parser = CSVParser.builder().setReader(r).setFormat(format()).get()) {
+            String[] first = null;
+            for (CSVRecord record : parser) {
+                String[] cells = record.values();
+                if (cells.length == 1 && cells[0].isEmpty()) continue;
+                if (first == null) {
+                    if (header == Header.PRESENT) {
+                        first = cells;
+                        continue;
+                    }
+                    if (header == Header.ABSENT || allNumeric(cells)) return cells.length;
+                    first = cells;
+                    continue;
+                }
+                return header == Header.PRESENT || isHeader(first, cells) ? cells.length : first.length;
+            }
+            return -1;     // no line, or one line that is a header (read() takes a lone line with a name as one)
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(file + ": no such file");
+        } catch (UncheckedIOException e) {
+            if (e.getCause() instanceof CSVException c) throw new IllegalArgumentException(file + ": " + c.getMessage());
+            throw new UncheckedIOException(file + ": " + e.getMessage(), e.getCause());
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** RFC 4180 as Apache Commons CSV reads it, with this reader's delimiter, cells trimmed, empty lines skipped. */
+    private CSVFormat format() {
+        return CSVFormat.DEFAULT.builder().setDelimiter(delimiter).setTrim(true).setIgnoreEmptyLines(true).get();
+    }
 
     /** The number of classes (default: the largest label + 1); a label outside [0, n) is an error. */
     public CsvReader classes(int n) {
@@ -154,10 +200,8 @@ public final class CsvReader {
     public Dataset read(String name, Reader in) {
         dropped = 0;
         dropNote = null;
-        // RFC 4180 as Apache Commons CSV reads it: quoted cells may hold the delimiter, quotes ("") and line
-        // breaks; cells are trimmed; empty lines are skipped
-        CSVFormat format = CSVFormat.DEFAULT.builder().setDelimiter(delimiter).setTrim(true).setIgnoreEmptyLines(true).get();
-        try (CSVParser parser = CSVParser.builder().setReader(in).setFormat(format).get()) {
+        // quoted cells may hold the delimiter, quotes ("") and line breaks
+        try (CSVParser parser = CSVParser.builder().setReader(in).setFormat(format()).get()) {
             return new Parse(name).run(parser);
         } catch (UncheckedIOException e) {
             // malformed quoting: Commons CSV names the line and position ("... at line: 3, position: 12")
@@ -238,24 +282,6 @@ public final class CsvReader {
             row(cells, lineNo);
         }
 
-        /** Whether every cell could be in a data row (a number, or NaN, Inf or empty: each an error, or dropped, later). */
-        boolean allNumeric(String[] cells) {
-            for (String c : cells) if (!(isNumber(c) || isNonFinite(c) || c.isEmpty())) return false;
-            return true;
-        }
-
-        /**
-         * AUTO: whether a first line with a name in it is a header, given the next line. It is when a name stands
-         * over a number (or over nothing: a ragged row, reported later); when no name does, the first line is data
-         * whose label column holds class names (a headerless file such as UCI's iris.data,
-         * {@code 5.1,3.5,1.4,0.2,Iris-setosa}). A NaN or empty cell below a name says neither.
-         */
-        boolean isHeader(String[] first, String[] next) {
-            for (int i = 0; i < first.length; i++)
-                if (!allNumeric(new String[] {first[i]}) && (i >= next.length || isNumber(next[i]))) return true;
-            return false;
-        }
-
         /** Takes the line as the header; scikit-learn's form {@code n_rows,n_features,class names...} names the classes. */
         void takeHeader(String[] cells) {
             headerCells = cells;
@@ -272,7 +298,8 @@ public final class CsvReader {
             widthLine = lineNo;
             if (headerCells != null && !sklearnHeader && headerCells.length != cells)
                 throw error(lineNo, "ragged row: " + cells + " cells, but the header has " + headerCells.length);
-            labelCount = labels == Labels.ONE_HOT ? oneHotColumns : 1;
+            labelCount = labels == Labels.ONE_HOT ? oneHotColumns : labels == Labels.NONE ? 0 : 1;
+            if (labels == Labels.NONE) return;
             int idx;
             if (labelName != null) idx = resolveName(labelName);
             else if (labelIndex != null) idx = labelIndex < 0 ? cells + labelIndex : labelIndex;
@@ -336,6 +363,7 @@ public final class CsvReader {
                     rowLabel[rows] = id;
                 }
                 case VALUE -> y[yn++] = number(cells[labelStart], labelStart, lineNo);
+                case NONE -> { }
                 case ONE_HOT -> {
                     int ones = 0;
                     for (int k = 0; k < labelCount; k++) {
@@ -366,6 +394,9 @@ public final class CsvReader {
             switch (labels) {
                 case VALUE -> {
                     return new Dataset(name, features, cols, Arrays.copyOf(y, yn), 1, 0, featureNames, List.of());
+                }
+                case NONE -> {
+                    return new Dataset(name, features, cols, new float[rows], 1, 0, featureNames, List.of());
                 }
                 case ONE_HOT -> {
                     // each row was checked to hold exactly one 1: kept as the index of that 1
@@ -458,6 +489,24 @@ public final class CsvReader {
         IllegalArgumentException error(int lineNo, String msg) {
             return new IllegalArgumentException(name + ":" + lineNo + ": " + msg);
         }
+    }
+
+    /** Whether every cell could be in a data row (a number, or NaN, Inf or empty: each an error, or dropped, later). */
+static boolean allNumeric(String[] cells) {
+        for (String c : cells) if (!(isNumber(c) || isNonFinite(c) || c.isEmpty())) return false;
+        return true;
+    }
+
+    /**
+     * AUTO: whether a first line with a name in it is a header, given the next line. It is when a name stands
+     * over a number (or over nothing: a ragged row, reported later); when no name does, the first line is data
+     * whose label column holds class names (a headerless file such as UCI's iris.data,
+     * {@code 5.1,3.5,1.4,0.2,Iris-setosa}). A NaN or empty cell below a name says neither.
+     */
+static boolean isHeader(String[] first, String[] next) {
+        for (int i = 0; i < first.length; i++)
+            if (!allNumeric(new String[] {first[i]}) && (i >= next.length || isNumber(next[i]))) return true;
+        return false;
     }
 
     /** A cell that holds a NaN or infinite value: the reader fails or drops its row, as the policy says. */

@@ -7,6 +7,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CsvReaderTest {
     static Path fixture(String name) {
@@ -121,6 +122,30 @@ class CsvReaderTest {
         assertMessage("q.csv:4: non-numeric cell 'x' in column 1", () -> new CsvReader().read("q.csv", new StringReader("1,0\n\n2,1\nx,0\n")));
         assertMessage("q.csv: Invalid character between encapsulated token and delimiter at line: 2",
                 () -> new CsvReader().read("q.csv", new StringReader("1,0\n2,\"1\"x\n")));
+    }
+
+    @Test
+    void featuresOnlyAndTheColumnCount(@TempDir Path tmp) throws Exception {
+        Dataset d = new CsvReader().featuresOnly().read("f.csv", new StringReader("a,b\n1,2\n3,\"4\"\n"));
+        assertEquals(2, d.cols());
+        assertArrayEquals(new float[] {1, 2, 3, 4}, d.features());
+        assertEquals(List.of("a", "b"), d.featureNames());
+        assertFalse(d.isClassification());
+        assertMessage("f.csv:3: non-numeric cell 'x' in column 2 (b)",
+                () -> new CsvReader().featuresOnly().read("f.csv", new StringReader("a,b\n1,2\n3,x\n")));
+        // columns() reads the first data row only, after a header decided as read() decides it
+        Path f = tmp.resolve("c.csv");
+        java.nio.file.Files.writeString(f, "\nx,y,species\n1,2,cat\n3,4\n");
+        assertEquals(3, new CsvReader().columns(f), "the ragged third line is not read");
+        java.nio.file.Files.writeString(f, "5.1,3.5,Iris-setosa\n4.9,3.0,Iris-virginica\n");
+        assertEquals(3, new CsvReader().columns(f));
+        java.nio.file.Files.writeString(f, "150,4,setosa,versicolor,virginica,extra\n5.1,3.5,1.4,0.2,0\n");
+        assertEquals(5, new CsvReader().columns(f), "scikit-learn's header is not a row");
+        java.nio.file.Files.writeString(f, "a,b\n");
+        assertEquals(-1, new CsvReader().columns(f), "a lone line with a name is a header, as read() takes it");
+        java.nio.file.Files.writeString(f, "\n\n");
+        assertEquals(-1, new CsvReader().columns(f));
+        assertMessage("no such file", () -> new CsvReader().columns(tmp.resolve("nope.csv")));
     }
 
     @Test
