@@ -9,6 +9,7 @@ import dev.kiln.train.TrainConfig;
 import dev.kiln.train.Trainer;
 import java.nio.file.Path;
 import java.util.List;
+import org.apache.commons.csv.CSVFormat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -107,8 +108,8 @@ final class PredictCommand extends KilnCommand {
         return s.toString();
     }
 
-    /** A class name as a CSV cell: quoted (quotes doubled) when it holds a comma or a quote. */
+    /** A class name as a CSV cell (Commons CSV: quoted, quotes doubled, where it holds a comma, quote or line break). */
     static String csvCell(String name) {
-        return name.contains(",") || name.contains("\"") ? "\"" + name.replace("\"", "\"\"") + "\"" : name;
+        return CSVFormat.DEFAULT.format(name);
     }
 }

@@ -81,4 +81,14 @@ class ClassNamesTest {
         assertTrue(err.contains("metadata kiln.classes is not a JSON list of names"), err);
         assertFalse(Files.exists(tmp.resolve("p.csv")), "no output written");
     }
+
+    @Test
+    void aPredictedNameWithACommaOrQuoteIsQuoted() throws Exception {
+        String csv = PredictCommand.csv(new float[][] {{0.9f, 0.1f}, {0.2f, 0.8f}}, dev.kiln.backend.Activation.SOFTMAX,
+                List.of("setosa, var. 1", "the \"big\" one"));
+        var records = org.apache.commons.csv.CSVParser.parse(csv, org.apache.commons.csv.CSVFormat.DEFAULT).getRecords();
+        assertEquals("setosa, var. 1", records.get(1).get(2));
+        assertEquals("the \"big\" one", records.get(2).get(2));
+        assertEquals(3, records.get(2).size());
+    }
 }
