@@ -115,7 +115,7 @@ public final class CsvReader {
      */
     public int columns(Path file) {
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
-             CSVParser parser = CSVParser.builder().setReader(r).setFormat(format()).get()) {
+             CSVParser parser = CSVParser.builder().setReader(skipBom(r)).setFormat(format()).get()) {
             String[] first = null;
             for (CSVRecord record : parser) {
                 String[] cells = record.values();
@@ -140,6 +140,17 @@ public final class CsvReader {
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The text after a leading byte-order mark, if any: spreadsheet programs save "CSV UTF-8" with one, and it
+     * would otherwise be part of the first header name.
+     */
+    private static Reader skipBom(Reader in) throws IOException {
+        java.io.PushbackReader r = new java.io.PushbackReader(in, 1);
+        int c = r.read();
+        if (c != -1 && c != '\uFEFF') r.unread(c);
+        return r;
     }
 
     /** RFC 4180 as Apache Commons CSV reads it, with this reader's delimiter, cells trimmed, empty lines skipped. */
@@ -201,12 +212,11 @@ public final class CsvReader {
         dropped = 0;
         dropNote = null;
         // quoted cells may hold the delimiter, quotes ("") and line breaks
-        try (CSVParser parser = CSVParser.builder().setReader(in).setFormat(format()).get()) {
+        try (CSVParser parser = CSVParser.builder().setReader(skipBom(in)).setFormat(format()).get()) {
             return new Parse(name).run(parser);
         } catch (UncheckedIOException e) {
             // malformed quoting: Commons CSV names the line and position ("... at line: 3, position: 12")
-            Throwable cause = e.getCause() instanceof CSVException c ? c : e;
-            if (cause instanceof CSVException) throw new IllegalArgumentException(name + ": " + cause.getMessage());
+            if (e.getCause() instanceof CSVException c) throw new IllegalArgumentException(name + ": " + c.getMessage());
             throw new UncheckedIOException(name + ": " + e.getMessage(), e.getCause());
         } catch (IOException e) {
             throw new UncheckedIOException(name + ": " + e.getMessage(), e);

@@ -149,6 +149,17 @@ class CsvReaderTest {
     }
 
     @Test
+    void aByteOrderMarkAndWindowsLineEndingsAreRead(@TempDir Path tmp) throws Exception {
+        // Excel's "CSV UTF-8": a BOM before the header, \r\n line ends
+        Path f = tmp.resolve("excel.csv");
+        java.nio.file.Files.writeString(f, "\uFEFFx,y,label\r\n1,2,0\r\n3,4,1\r\n");
+        Dataset d = new CsvReader().labelColumn("x").classes(4).read(f);
+        assertEquals(List.of("y", "label"), d.featureNames());
+        assertArrayEquals(new int[] {1, 3}, d.integerLabels());
+        assertEquals(3, new CsvReader().columns(f));
+    }
+
+    @Test
     void aNanLabelIsStillANonFiniteValue() {
         assertMessage("x.csv:3: non-numeric cell 'nan' in column 2",
                 () -> new CsvReader().read("x.csv", new StringReader("1,cat\n2,dog\n3,nan\n")));
