@@ -134,7 +134,8 @@ public final class CheckpointOptions {
 
     /**
      * Makes {@code trainer} resume (with {@code --resume}) and write checkpoints into {@code --checkpoint-dir}, or
-     * beside the checkpoint resumed from, or {@code runDirectory/checkpoints}.
+     * {@code runDirectory/checkpoints} (never another run's), or beside a resumed checkpoint that lies outside any
+     * run ({@link Checkpointing#checkpointDirectory()}).
      *
      * @param runDirectory the run's final directory (its target, not a hidden work directory)
      * @param resolved     the run's resolved configuration, stored as each checkpoint's {@code config.json}

@@ -11,6 +11,7 @@ import dev.kiln.train.History;
 import dev.kiln.train.Trainer;
 import dev.kiln.train.TrainingEvent;
 import dev.kiln.train.checkpoint.Checkpoint;
+import dev.kiln.train.checkpoint.StopSignals;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -91,6 +92,11 @@ final class TrainCommand extends KilnCommand {
         output.into(c);
         c.flag("on-divergence", "--on-divergence", checkpoint.onDivergence);
         c.flag("nan-policy", "--nan-policy", checkpoint.nanPolicy);
+        // a resumed run continues from its checkpoint's parameters: weights to start from cannot apply (the
+        // resumed run's own init, in its config, is only a record)
+        if (checkpoint.resuming() && c.has("init") && !resumedConfig.map(f -> c.origin("init").equals(f + ": init")).orElse(false))
+            throw CliException.usage(c.origin("init") + ": a resumed run continues from its checkpoint's parameters, so it cannot "
+                    + "start from " + c.string("init", null) + " (leave out --resume to start a new run from those weights)");
         if (checkpoint.resuming() && !c.has("out")) {
             Path home = resumedRunDirectory(checkpoint.resumePoint().directory());
             if (home != null) c.flag("out", "--resume", home.toString());
@@ -104,7 +110,10 @@ final class TrainCommand extends KilnCommand {
         try (Backend backend = openBackend(s.backend, s.deviceIndex(), c.origin("backend"), output.quiet);
              Progress progress = new Progress(Progress.mode(output.quiet, output.json), out(), null, true);
              Trainer trainer = new Trainer(backend, s.model, s.trainConfig(s.optimizer, s.schedule, List.of(progress)));
-             RunDirectory dir = RunDirectory.open(s.target(now))) {
+             RunDirectory dir = RunDirectory.open(s.target(now));
+             // held until the run directory is committed: a signal after the last step (while the files are being
+             // written) lets the writing finish instead of killing the JVM and losing the finished run
+             StopSignals late = StopSignals.install(trainer, System.err)) {
             trainer.setParameters(s.initial);
             // resume (replacing those parameters) and write checkpoints into <run>/checkpoints (the run's final
             // place, not its hidden work directory) or where --checkpoint-dir / the resumed checkpoint say
@@ -134,6 +143,11 @@ final class TrainCommand extends KilnCommand {
             ModelFiles.save(dir.file("model.safetensors"), s.model, trainer.parameters(), s.standardizer, s.train.classNames());
             RunReport.write(dir.path(), s.name, h, s.plan.stepsPerEpoch());
             dir.commit();
+            if (late.requested()) {
+                err().println("kiln: SIG" + late.caught() + " after the last step: the finished run is in " + dir.target());
+                err().flush();
+                return late.exitCode();
+            }
             report(s, backend, h, dir.target(), diverged);
             if (diverged != null)
                 throw CliException.failure(diverged.getMessage() + " The run so far is in " + dir.target(), diverged);

@@ -113,12 +113,15 @@ class CheckpointOptionsTest {
         CheckpointOptions resume = parse("--resume", run.toString(), "--replan");
         try (Backend b = new CpuBackendProvider().create(-1); Trainer t = new Trainer(b, model, base.epochs(3).build())) {
             resume.attach(t, tmp.resolve("elsewhere"), null);
-            assertEquals(run.resolve("checkpoints"), resume.checkpointDirectory(), "new checkpoints go beside the resumed one");
+            assertEquals(tmp.resolve("elsewhere/checkpoints"), resume.checkpointDirectory(),
+                    "continued into another run directory, the run checkpoints there, not into the first run's checkpoints/");
             History h = resume.fit(t, d.train(), null);
             assertEquals(3, h.epochs().size());
             // a constant schedule does not depend on the run length: the re-planned run equals the straight one
             assertArrayEquals(straight, t.parameters());
         }
-        assertEquals(run.resolve("checkpoints/step-30"), Checkpoint.locate(run), "the interval carried over from the checkpoint");
+        assertEquals(tmp.resolve("elsewhere/checkpoints/step-30"), Checkpoint.locate(tmp.resolve("elsewhere")),
+                "the interval carried over from the checkpoint");
+        assertEquals(run.resolve("checkpoints/step-20"), Checkpoint.locate(run), "the first run's checkpoints as they were");
     }
 }

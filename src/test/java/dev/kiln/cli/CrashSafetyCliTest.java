@@ -140,6 +140,80 @@ class CrashSafetyCliTest {
     }
 
     @Test
+    void aSignalWhileTheFinishedRunIsWrittenLetsTheWritingFinish(@TempDir Path tmp) throws Exception {
+        // the window: after the last step, from the first file of the hidden work directory to the commit (the
+        // charts take most of it); SIGTERM there used to kill the JVM and discard the finished run
+        for (int attempt = 1; ; attempt++) {
+            String name = "run" + attempt;
+            Path dir = tmp.resolve(name), log = tmp.resolve("child" + attempt + ".log");
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--add-modules", "jdk.incubator.vector", "-Djava.awt.headless=true", "-XX:TieredStopAtLevel=1",
+                    "-cp", System.getProperty("java.class.path"), Main.class.getName(), "train", "--data", "synthetic",
+                    "--layers", "9:relu,3:softmax", "--epochs", "2", "--seed", "2", "--backend", "cpu", "--quiet", "--out", dir.toString()));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.environment().remove("KILN_BACKEND");
+            Process child = pb.start();
+            boolean signalled = false;
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (child.isAlive() && !signalled && System.nanoTime() < deadline) {
+                    try (var entries = Files.list(tmp)) {
+                        Path partial = entries.filter(p -> p.getFileName().toString().startsWith("." + name + ".partial-"))
+                                .findFirst().orElse(null);
+                        if (partial != null && Files.exists(partial.resolve("config.json"))) {
+                            child.destroy();   // SIGTERM
+                            signalled = true;
+                        }
+                    } catch (java.io.UncheckedIOException | IOException raced) {
+                        // the work directory was renamed while listed: too late for this attempt
+                    }
+                    Thread.sleep(1);
+                }
+                assertTrue(child.waitFor(60, TimeUnit.SECONDS));
+            } finally {
+                child.destroyForcibly();
+            }
+            String out = Files.readString(log, StandardCharsets.UTF_8);
+            if (!signalled || child.exitValue() == 0) {
+                assertTrue(attempt < 5, "never caught the child while it wrote its run (5 attempts):\n" + out);
+                continue;
+            }
+            assertEquals(143, child.exitValue(), out);
+            assertTrue(out.contains("kiln: SIGTERM after the last step: the finished run is in " + dir.toAbsolutePath()), out);
+            assertTrue(names(dir).containsAll(List.of("config.json", "metrics.csv", "lr.csv", "model.safetensors", "provenance.json")),
+                    names(dir).toString());
+            assertEquals(2, Cli.csv(dir.resolve("metrics.csv")).size() - 1, "both epochs");
+            return;
+        }
+    }
+
+    @Test
+    void aRunContinuedIntoANewDirectoryLeavesTheOriginalsCheckpointsAlone(@TempDir Path tmp) throws IOException {
+        Path first = tmp.resolve("first"), second = tmp.resolve("second");
+        train(RUN, "--epochs", "4", "--checkpoint-every", "1ep", "--out", first.toString()).ok();
+        List<String> before = names(first.resolve("checkpoints"));
+        byte[] state = Files.readAllBytes(first.resolve("checkpoints/step-20/state.json"));
+        assertEquals(List.of("step-20", "step-30", "step-40"), before);
+        Cli.run("train", "--resume", first.resolve("checkpoints/step-20").toString(), "--epochs", "6", "--replan",
+                "--out", second.toString(), "-q").ok();
+        assertEquals(before, names(first.resolve("checkpoints")), "nothing added to or pruned from the first run's checkpoints");
+        assertArrayEquals(state, Files.readAllBytes(first.resolve("checkpoints/step-20/state.json")));
+        assertEquals(List.of("step-40", "step-50", "step-60"), names(second.resolve("checkpoints")),
+                "the continued run checkpoints into its own directory, at the resumed run's interval");
+    }
+
+    @Test
+    void initWithResumeIsRefused(@TempDir Path tmp) throws IOException {
+        Path run = tmp.resolve("run"), init = tmp.resolve("init.safetensors");
+        train(RUN, "--epochs", "2", "--checkpoint-every", "1ep", "--out", run.toString()).ok();
+        Files.copy(run.resolve("model.safetensors"), init);
+        String err = Cli.run("train", "--resume", run.resolve("checkpoints/step-10").toString(), "--init", init.toString(),
+                "--out", tmp.resolve("other").toString(), "--backend", "cpu").failsWith(2).err();
+        assertTrue(err.contains("--init: a resumed run continues from its checkpoint's parameters, so it cannot start from " + init), err);
+        assertFalse(Files.exists(tmp.resolve("other")), "nothing written");
+    }
+
+    @Test
     void aCheckpointOfAnotherModelIsRefusedNamingBothAndNothingIsWritten(@TempDir Path tmp) throws IOException {
         Path run = tmp.resolve("run"), other = tmp.resolve("other");
         train(RUN, "--epochs", "1", "--checkpoint-every", "1ep", "--out", run.toString()).ok();

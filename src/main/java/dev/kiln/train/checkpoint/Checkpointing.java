@@ -22,8 +22,10 @@ import java.util.Map;
  * }
  * }</pre>
  *
- * Defaults: checkpoints go to {@code --checkpoint-dir}, else beside the checkpoint resumed from, else to
- * {@code <run dir>/checkpoints}; the interval and the number kept of a resumed run are those it was written
+ * Defaults: checkpoints go to {@code --checkpoint-dir}; else, for a run resumed from a checkpoint outside any
+ * run's {@code checkpoints/} (a former {@code --checkpoint-dir}), beside it; else to
+ * {@code <run dir>/checkpoints} (beside the checkpoint when the run continues in its own directory); else,
+ * with no run directory, beside the checkpoint resumed from; the interval and the number kept of a resumed run are those it was written
  * with unless given again; without an interval a checkpoint is written only when a signal stops the run.
  */
 public final class Checkpointing {
@@ -84,11 +86,20 @@ public final class Checkpointing {
         return resumed;
     }
 
-    /** Where checkpoints go, or null when nowhere is known (no directory, no resume, no run directory). */
+    /**
+     * Where checkpoints go, or null when nowhere is known (no directory, no resume, no run directory). A resumed
+     * run writes beside its checkpoint when that lies in a {@code --checkpoint-dir}, or in another run's
+     * {@code checkpoints/} only when no run directory is given; with one, into its own {@code checkpoints/}, so
+     * that continuing a run into a new directory never adds to or prunes the checkpoints of the run it came from.
+     */
     public Path checkpointDirectory() {
         if (directory != null) return directory;
         Checkpoint r = resumePoint();
-        if (r != null) return r.directory().toAbsolutePath().getParent();
+        if (r != null) {
+            Path beside = r.directory().toAbsolutePath().normalize().getParent();
+            boolean inARun = beside.getFileName() != null && beside.getFileName().toString().equals(Checkpoint.RUN_SUBDIRECTORY);
+            if (!inARun || runDirectory == null) return beside;
+        }
         if (runDirectory != null) return runDirectory.resolve(Checkpoint.RUN_SUBDIRECTORY);
         return null;
     }

@@ -22,6 +22,8 @@ public final class StopSignals implements AutoCloseable {
     private final List<Signal> signals = new ArrayList<>();
     private final List<SignalHandler> previous = new ArrayList<>();
     private volatile boolean requested;
+    private volatile String caughtName;
+    private volatile int caughtNumber;
 
     private StopSignals() {}
 
@@ -52,12 +54,20 @@ public final class StopSignals implements AutoCloseable {
             }
             System.exit(code);     // runs shutdown hooks (a run directory's cleanup), as the JVM's own handler would
         }
+        caughtName = caught.getName();
+        caughtNumber = caught.getNumber();
         requested = true;
         trainer.requestStop(caught.getName());
     }
 
     /** Whether a signal has arrived. */
     public boolean requested() { return requested; }
+
+    /** The first signal's name ("INT", "TERM"), or null when none has arrived. */
+    public String caught() { return caughtName; }
+
+    /** The exit code for the first signal, 128 + its number (130 for SIGINT, 143 for SIGTERM); 0 when none arrived. */
+    public int exitCode() { return requested ? 128 + caughtNumber : 0; }
 
     @Override
     public void close() {
