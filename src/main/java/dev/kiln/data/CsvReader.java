@@ -20,8 +20,10 @@ import org.apache.commons.csv.CSVRecord;
  * (a quoted cell may hold the delimiter, doubled quotes and line breaks; cells are trimmed). Options (all
  * optional):
  * <ul>
- *   <li>header: auto-detected by default (the first line is a header when one of its cells is a name, not a
- *       number, NaN, an infinity or empty, standing over a number on the next line); scikit-learn's own header form {@code n_rows,n_features,class names...} (as in its iris.csv)
+ *   <li>header: auto-detected by default: the first line is a header when one of its cells is a name (not a
+ *       number, NaN, an infinity or empty) standing over a number on the next line, or names the label column
+ *       given; when its names stand only over names (class names in the label column), it is a row if its
+ *       label is one of the classes the other rows hold, else the header; scikit-learn's own header form {@code n_rows,n_features,class names...} (as in its iris.csv)
  *       is recognised: it names the classes, and the row count is checked;</li>
  *   <li>label column: by name (needs a header) or by 0-based index, negative counting from the end;
  *       default the last column (the last k columns for one-hot labels);</li>
@@ -237,6 +239,9 @@ public final class CsvReader {
         final List<Integer> labelLines = new ArrayList<>();
         int[] rowLabel = new int[256];
         final List<Integer> droppedLines = new ArrayList<>();
+        /** A first line of names over names, decided once the label column is read ({@link #decideFirstLine}). */
+        String[] undecided;
+        int undecidedLine;
 
         Parse(String name) { this.name = name; }
 
@@ -263,14 +268,21 @@ public final class CsvReader {
                         }
                     } else {
                         decided = true;
-                        if (isHeader(pending, cells)) takeHeader(pending);
-                        else data(pending, pendingLine);
+                        if (isHeader(pending, cells) || namesTheLabel(pending) || labels != Labels.CLASS) takeHeader(pending);
+                        else {
+                            // names only over names: a header ("2019,2020,species" over "5.1,3.5,setosa") or a first
+                            // row with a class name ("5.1,3.5,setosa" over "4.9,3.0,setosa"); the label column decides,
+                            // once all of it is read (finish)
+                            undecided = pending;
+                            undecidedLine = pendingLine;
+                        }
                         pending = null;
                     }
                 }
                 data(cells, lineNo);
             }
             if (pending != null) takeHeader(pending);   // one line with a name and nothing after it: "no data rows" below
+            if (undecided != null) decideFirstLine();
             if (!droppedLines.isEmpty()) {
                 dropped = droppedLines.size();
                 List<String> lines = new ArrayList<>();
@@ -302,10 +314,21 @@ public final class CsvReader {
             }
         }
 
+        /**
+         * Once the row width is known: scikit-learn's header declares the feature count, and a header of numbers
+         * and names that does not (years as column names: "2019,2020,species") is an ordinary header.
+         */
+        void confirmSklearnHeader() {
+            if (!sklearnHeader) return;
+            String declared = headerCells[1].trim();
+            sklearnHeader = declared.length() < 10 && Integer.parseInt(declared) == width - 1;
+        }
+
         /** Fixes the row width and resolves the label columns on the first data row. */
         void start(int cells, int lineNo) {
             width = cells;
             widthLine = lineNo;
+            confirmSklearnHeader();
             if (headerCells != null && !sklearnHeader && headerCells.length != cells)
                 throw error(lineNo, "ragged row: " + cells + " cells, but the header has " + headerCells.length);
             labelCount = labels == Labels.ONE_HOT ? oneHotColumns : labels == Labels.NONE ? 0 : 1;
@@ -387,6 +410,46 @@ public final class CsvReader {
                                 + " must hold exactly one 1 and otherwise 0");
                 }
             }
+            rows++;
+        }
+
+        /** Whether the line holds the name given for the label column (then it is the header that names it). */
+        boolean namesTheLabel(String[] line) {
+            return labelName != null && Arrays.asList(line).contains(labelName);
+        }
+
+        /**
+         * The undecided first line (see run): data when its label is one of the class names the other rows hold,
+         * else the header. As data it becomes the first row.
+         */
+        void decideFirstLine() {
+            String[] first = undecided;
+            undecided = null;
+            if (first.length != width || !labelIds.containsKey(first[labelStart])) {
+                takeHeader(first);
+                confirmSklearnHeader();
+                if (!sklearnHeader && first.length != width)
+                    throw error(undecidedLine, "ragged row: " + width + " cells below, but the header has " + first.length);
+                return;
+            }
+            int cols = width - labelCount;
+            float[] row = new float[cols];
+            try {
+                for (int c = 0, j = 0; c < width; c++) if (c != labelStart) row[j++] = number(first[c], c, undecidedLine);
+            } catch (NonFinite e) {
+                if (nanPolicy == NanPolicy.REJECT) throw e.error;
+                droppedLines.add(0, undecidedLine);
+                return;
+            }
+            ensure(cols, 0);
+            System.arraycopy(x, 0, x, cols, xn);
+            System.arraycopy(row, 0, x, 0, cols);
+            xn += cols;
+            if (rows + 1 > rowLabel.length) rowLabel = Arrays.copyOf(rowLabel, rowLabel.length * 2);
+            System.arraycopy(rowLabel, 0, rowLabel, 1, rows);
+            int id = labelIds.get(first[labelStart]);
+            rowLabel[0] = id;
+            labelLines.set(id, undecidedLine);
             rows++;
         }
 

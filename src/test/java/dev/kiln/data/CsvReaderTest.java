@@ -88,6 +88,19 @@ class CsvReaderTest {
         assertEquals(List.of(), d.featureNames());
         // a header line still is one: "x" names a column that holds numbers below it
         assertEquals(2, new CsvReader().read("h.csv", new StringReader("x,species\n1,cat\n2,dog\n")).rows());
+        // names only over names: the label column decides. "species" is no class of the rows below, so it is the
+        // header (of years); "setosa" is, so that first line is a row
+        Dataset years = new CsvReader().read("y.csv", new StringReader("2019,2020,species\n5.1,3.5,setosa\n4.9,3.0,virginica\n"));
+        assertEquals(2, years.rows());
+        assertEquals(List.of("2019", "2020"), years.featureNames());
+        assertEquals(List.of("setosa", "virginica"), years.classNames());
+        Dataset rows = new CsvReader().read("r.csv", new StringReader("5.1,3.5,setosa\n4.9,3.0,virginica\n4.7,3.2,setosa\n"));
+        assertArrayEquals(new float[] {5.1f, 3.5f, 4.9f, 3.0f, 4.7f, 3.2f}, rows.features());
+        assertArrayEquals(new int[] {0, 1, 0}, rows.integerLabels());
+        assertEquals(List.of("2019", "2020"), new CsvReader().labelColumn("species")
+                .read("y.csv", new StringReader("2019,2020,species\n5.1,3.5,setosa\n")).featureNames(), "a label named by the line");
+        // the limit of the rule: a class that only the first line holds makes that line the header
+        assertEquals(2, new CsvReader().read("o.csv", new StringReader("5.1,3.5,setosa\n4.9,3.0,virginica\n4.7,3.2,versicolor\n")).rows());
         assertMessage("one.csv: no data rows", () -> new CsvReader().read("one.csv", new StringReader("1,cat\n")));
     }
 
@@ -164,10 +177,12 @@ class CsvReaderTest {
         assertMessage("x.csv:3: non-numeric cell 'nan' in column 2",
                 () -> new CsvReader().read("x.csv", new StringReader("1,cat\n2,dog\n3,nan\n")));
         CsvReader r = new CsvReader().nanPolicy(NanPolicy.DROP);
-        Dataset d = r.read("x.csv", new StringReader("1,cat\n2,NaN\n3,dog\n"));
-        assertEquals(2, d.rows());
-        assertArrayEquals(new int[] {0, 1}, d.integerLabels());
+        Dataset d = r.read("x.csv", new StringReader("1,cat\n2,NaN\n3,dog\n4,cat\n"));
+        assertEquals(3, d.rows());
+        assertArrayEquals(new float[] {1, 3, 4}, d.features());
+        assertArrayEquals(new int[] {0, 1, 0}, d.integerLabels());
         assertEquals(1, r.droppedRows());
+        assertEquals("x.csv: dropped 1 of 4 rows holding NaN or infinite values (line 2)", r.dropNote());
     }
 
     @Test
