@@ -65,7 +65,7 @@ final class DataSource {
      * @see #load(String, boolean, String, long, int, List, NanPolicy, Consumer)
      */
     static Dataset load(String spec, boolean test, String label, long seed, int classes, List<String> classNames) {
-        return load(spec, test, label, seed, classes, classNames, NanPolicy.REJECT, note -> {});
+        return load(spec, test, label, seed, classes, classNames, false, NanPolicy.REJECT, note -> {});
     }
 
     /**
@@ -78,18 +78,20 @@ final class DataSource {
      * @param classes   the number of classes the labels range over (0: from the data)
      * @param classNames the training data's class names (a CSV file's labels may be these names or their
      *                   indices), or empty
+     * @param values    whether a CSV file's label column holds values (a regression model), not classes
      * @param nanPolicy what a CSV file's NaN or infinite values do ({@code --nan-policy}): fail naming
      *                  file:line:column, or drop their rows
      * @param notes     receives the line saying how many rows were dropped, when any were
      * @throws IllegalArgumentException naming the file and what is wrong with it
      */
-    static Dataset load(String spec, boolean test, String label, long seed, int classes, List<String> classNames, NanPolicy nanPolicy,
-                        Consumer<String> notes) {
+    static Dataset load(String spec, boolean test, String label, long seed, int classes, List<String> classNames, boolean values,
+                        NanPolicy nanPolicy, Consumer<String> notes) {
         if (spec.isEmpty()) throw new IllegalArgumentException("empty data name");
         if (isCsv(spec)) {
             CsvReader r = new CsvReader().nanPolicy(nanPolicy);
             if (label != null) r.labelColumn(label);
-            if (!classNames.isEmpty()) r.classNames(classNames);
+            if (values) r.valueLabels();
+            else if (!classNames.isEmpty()) r.classNames(classNames);
             else if (classes > 0) r.classes(classes);
             Dataset d = r.read(Path.of(spec));
             if (r.dropNote() != null) notes.accept(r.dropNote());
@@ -104,7 +106,10 @@ final class DataSource {
             case "digits" -> Datasets.digits();
             default -> {
                 int colon = spec.indexOf(':');
-                yield IdxReader.read(Path.of(spec.substring(0, colon)), Path.of(spec.substring(colon + 1)), classes);
+                String images = spec.substring(0, colon), labels = spec.substring(colon + 1);
+                if (images.isEmpty() || labels.isEmpty())
+                    throw new IllegalArgumentException("'" + spec + "': IDX data is two files, IMAGES:LABELS");
+                yield IdxReader.read(Path.of(images), Path.of(labels), classes);
             }
         };
     }

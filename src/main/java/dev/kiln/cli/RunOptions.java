@@ -71,7 +71,8 @@ final class RunOptions {
 
         @Option(names = "--loss", paramLabel = "LOSS", order = 21,
                 description = "softmax_cross_entropy, bce or mse (default: the one that fits the output activation); "
-                        + "bce and mse average over the outputs, as PyTorch and Keras.")
+                        + "bce and mse average over the outputs, as PyTorch and Keras; one output under mse is "
+                        + "regression (the CSV label column holds values).")
         String loss;
 
         @Option(names = "--init", paramLabel = "FILE", order = 22,

@@ -55,6 +55,8 @@ final class RunSetup {
     final String name;
     final String dataSpec, testSpec, label, initSpec;
     final boolean standardize, shuffle;
+    /** One output under MSE: a CSV label column holds target values, not classes. */
+    final boolean regression;
     final double validationSplit;
     final Model model;
     final Optimizer optimizer;
@@ -110,7 +112,9 @@ final class RunSetup {
         String lossText = c.string("loss", null);
         if (lossText != null) loss = parse("loss", () -> Loss.parse(lossText));
         Loss chosenLoss = loss;
-        parse("layers", () -> chosenLoss == null ? Model.parse(layerText, 1) : Model.parse(layerText, 1, chosenLoss));
+        Model shape = parse("layers", () -> chosenLoss == null ? Model.parse(layerText, 1) : Model.parse(layerText, 1, chosenLoss));
+        // one output under MSE is regression, as in Keras (Dense(1) with loss='mse'): a CSV label column holds values
+        regression = shape.loss() == Loss.MSE && shape.outputSize() == 1;
         optimizer = parse("optimizer", () -> Optimizers.parse(c.string("optimizer", "sgd:lr=0.01")));
         schedule = c.known("schedule") ? parse("schedule", () -> ScheduleSpec.parse(c.string("schedule", "constant"))) : null;
         String outText = c.string("out", null);
@@ -133,10 +137,10 @@ final class RunSetup {
         testSpec = c.known("test") ? c.string("test", defaultTest) : null;
         if (testSpec != null && validationSplit > 0)
             throw CliException.usage(c.origin("validation-split") + ": give either --test or --validation-split, not both");
-        Dataset all = parse("data", () -> DataSource.load(dataSpec, false, label, seed, 0, List.of(), nanPolicy, warnings::add));
+        Dataset all = parse("data", () -> DataSource.load(dataSpec, false, label, seed, 0, List.of(), regression, nanPolicy, warnings::add));
         Dataset tr = all, val = null;
         if (testSpec != null) val = parse("test", () -> DataSource.load(testSpec, true, label, seed,
-                all.isClassification() ? all.classes() : 0, all.classNames(), nanPolicy, warnings::add));
+                all.isClassification() ? all.classes() : 0, all.classNames(), regression, nanPolicy, warnings::add));
         if (validationSplit > 0) {
             Dataset.Split s = parse("validation-split", () -> all.splitLast(validationSplit));
             tr = s.train();

@@ -116,6 +116,7 @@ public final class CsvReader {
      * {@link #read} decides it), without reading the rest; -1 for a file with no data row.
      */
     public int columns(Path file) {
+        checkIsText(file);
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
              CSVParser parser = CSVParser.builder().setReader(skipBom(r)).setFormat(format()).get()) {
             String[] first = null;
@@ -138,7 +139,10 @@ public final class CsvReader {
             throw new IllegalArgumentException(file + ": no such file");
         } catch (UncheckedIOException e) {
             if (e.getCause() instanceof CSVException c) throw new IllegalArgumentException(file + ": " + c.getMessage());
+            if (e.getCause() instanceof java.nio.charset.CharacterCodingException) throw notUtf8(file);
             throw new UncheckedIOException(file + ": " + e.getMessage(), e.getCause());
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw notUtf8(file);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": " + e.getMessage(), e);
         }
@@ -200,13 +204,44 @@ public final class CsvReader {
 
     /** Reads a file. */
     public Dataset read(Path file) {
+        checkIsText(file);
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             return read(file.toString(), r);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(file + ": no such file");
+        } catch (UncheckedIOException e) {
+            if (e.getCause() instanceof java.nio.charset.CharacterCodingException) throw notUtf8(file);
+            throw e;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw notUtf8(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Fails, naming the file, when it is a directory or its first bytes are a known binary format (an IDX file,
+     * gzip data, an image, a safetensors file...) or JSON, rather than let the parser report a bad cell.
+     */
+    private static void checkIsText(Path file) {
+        if (Files.isDirectory(file)) throw new IllegalArgumentException(file + ": is a directory, not a CSV file");
+        byte[] head;
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            head = in.readNBytes(512);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(file + ": no such file");
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": " + e.getMessage(), e);
         }
+        String kind = FileKinds.guess(head);
+        if (kind != null && !kind.startsWith("text") && !kind.equals("an empty file"))
+            throw new IllegalArgumentException(file + ": not a CSV file: it looks like " + kind
+                    + (kind.contains("IDX") || kind.startsWith("gzip") ? " (IDX data is given as IMAGES:LABELS)" : ""));
+    }
+
+    private static IllegalArgumentException notUtf8(Path file) {
+        return new IllegalArgumentException(file + ": not UTF-8 text (a byte sequence is not UTF-8, e.g. a Latin-1 accent): "
+                + "save the file as UTF-8");
     }
 
     /** Reads CSV text; {@code name} is used in messages and as the dataset's name. */

@@ -67,6 +67,7 @@ public final class IdxReader {
 
     /** Reads an unsigned-byte IDX file, requiring ndims == 1 ({@code minDims} 1) or >= 2. */
     static Idx load(Path file, int minDims) {
+        if (Files.isDirectory(file)) throw new IllegalArgumentException(file + ": is a directory, not an IDX file");
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             raw.mark(2);
             int b0 = raw.read(), b1 = raw.read();

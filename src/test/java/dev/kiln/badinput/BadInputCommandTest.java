@@ -140,4 +140,20 @@ class BadInputCommandTest {
         assertTrue(trainFails(tmp, "--data", f.toString(), "--layers", LAYERS, "--optimizer", "adam:lr=fast").contains("'fast'"));
         assertTrue(trainFails(tmp, "--data", f.toString(), "--layers", LAYERS, "--schedule", "cosine:warm=3").contains("'warm'"));
     }
+
+    @Test
+    void filesThatAreNotCsvTextAreNamedWithWhatTheyAre(@TempDir Path tmp) throws IOException {
+        Path latin1 = tmp.resolve("latin1.csv");
+        Files.write(latin1, "a,b,label\n1,2,0\n3,4,caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertTrue(trainFails(tmp, "--data", latin1.toString(), "--layers", LAYERS)
+                .contains("--data: " + latin1 + ": not UTF-8 text (a byte sequence is not UTF-8, e.g. a Latin-1 accent): save the file as UTF-8"));
+        Path idx = tmp.resolve("images.idx");
+        Files.write(idx, new byte[] {0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3, 4});
+        assertTrue(trainFails(tmp, "--data", idx.toString(), "--layers", LAYERS)
+                .contains("--data: " + idx + ": not a CSV file: it looks like an IDX file (IDX data is given as IMAGES:LABELS)"));
+        assertTrue(trainFails(tmp, "--data", idx + ":", "--layers", LAYERS).contains("IDX data is two files, IMAGES:LABELS"));
+        Path dir = Files.createDirectory(tmp.resolve("data.csv"));
+        assertTrue(trainFails(tmp, "--data", dir.toString(), "--layers", LAYERS).contains(dir + ": is a directory, not a CSV file"));
+        assertTrue(trainFails(tmp, "--data", idx + ":" + dir, "--layers", LAYERS).contains(dir + ": is a directory, not an IDX file"));
+    }
 }
