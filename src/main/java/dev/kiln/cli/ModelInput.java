@@ -43,9 +43,17 @@ final class ModelInput {
             boolean regression = model.loss() == Loss.MSE && model.outputSize() == 1;
             d = DataSource.load(spec, true, label, seed, classes, m.classNames(), regression, NanPolicy.REJECT, note -> {});
         } catch (IllegalArgumentException e) {
-            throw CliException.usage("--data", e);
+            throw CliException.usage("--data", withoutTrainHint(e));
         }
         return fit(d, m);
+    }
+
+    /** A data error without the hint at train's --nan-policy, which eval and predict do not have (they read every row). */
+    static IllegalArgumentException withoutTrainHint(IllegalArgumentException e) {
+        String hint = "; --nan-policy drop drops such rows";
+        String m = e.getMessage();
+        if (m == null || !m.endsWith(hint)) return e;
+        return new IllegalArgumentException(m.substring(0, m.length() - hint.length()) + " (eval and predict read every row: fill or remove them)", e);
     }
 
     /** Checks the width and applies the standardizer. */

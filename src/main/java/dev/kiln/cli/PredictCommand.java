@@ -81,7 +81,7 @@ final class PredictCommand extends KilnCommand {
                 if (new CsvReader().columns(Path.of(spec)) == m.model().inputSize())
                     return ModelInput.fit(new CsvReader().featuresOnly().read(Path.of(spec)), m);
             } catch (IllegalArgumentException e) {
-                throw CliException.usage("--data", e);
+                throw CliException.usage("--data", ModelInput.withoutTrainHint(e));
             }
         }
         return ModelInput.labelled(spec, label != null ? label : m.setting("label"), s, m);
