@@ -166,8 +166,6 @@ final class RunSetup {
             throw c.bad("layers", "the output layer has " + model.outputSize() + " units, but " + train.name() + " has "
                     + train.targetCols() + (train.isClassification() ? " classes" : " target columns")
                     + (train.isClassification() && model.outputSize() == 1 ? " (one output fits two classes only)" : ""));
-        if (batchSize > train.rows())
-            throw c.bad("batch-size", batchSize + " is larger than the " + train.rows() + " training rows of " + train.name());
         plan = RunPlan.of(train.rows(), batchSize, epochs);
         if (schedule != null) check("schedule", schedule);
         initial = initSpec == null ? model.initialParameters(seed) : parse("init", () -> Weights.load(model, Path.of(initSpec)));
@@ -205,7 +203,8 @@ final class RunSetup {
 
     /** The trainer configuration for one optimizer and schedule. */
     TrainConfig trainConfig(Optimizer o, ScheduleSpec s, List<Callback> callbacks) {
-        return TrainConfig.builder().epochs(epochs).batchSize(batchSize).seed(seed).shuffle(shuffle)
+        // a batch larger than the data trains as one batch of all of it: the buffers need no more rows than that
+        return TrainConfig.builder().epochs(epochs).batchSize(Math.min(batchSize, train.rows())).seed(seed).shuffle(shuffle)
                 .optimizer(o).schedule(s::bind).clipNorm((float) clipNorm).clipValue((float) clipValue)
                 .divergence(divergence).callbacks(callbacks).build();
     }

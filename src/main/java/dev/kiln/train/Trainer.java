@@ -211,9 +211,8 @@ public final class Trainer implements AutoCloseable {
         }
         checkShapes(tr);
         if (val != null) checkShapes(val);
+        // a batch larger than the data is one batch of all of it per epoch, as PyTorch's DataLoader and Keras make it
         int n = tr.rows(), batch = config.batchSize();
-        if (batch > n)
-            throw new IllegalArgumentException("batch size " + batch + " is larger than the " + n + " training rows of " + tr.name());
         DataShape shape = DataShape.of(tr);
         if (expectedData != null && !expectedData.sameShape(shape))
             throw new IllegalArgumentException("the checkpoint was taken on " + expectedData.name() + " (" + expectedData.describe()

@@ -123,12 +123,22 @@ class BadDataFilesTest {
     }
 
     @Test
-    void aBatchLargerThanTheData() {
+    void aBatchLargerThanTheDataIsOneBatchOfAllOfIt() {
+        // as PyTorch's DataLoader(batch_size=8) over 3 rows: one step per epoch, on all three
         Dataset d = csv("1,2,0\n3,4,1\n5,6,1\n");
+        TrainConfig.Builder config = TrainConfig.builder().epochs(3).shuffle(false).optimizer(dev.kiln.optim.Sgd.plain(0.1));
+        float[] big, exact;
         try (Backend b = new CpuBackendProvider().create(-1);
-             Trainer t = new Trainer(b, Model.parse("4:relu,2:softmax", 2), TrainConfig.builder().batchSize(8).build())) {
-            assertEquals("batch size 8 is larger than the 3 training rows of x.csv", fails(() -> t.fit(d)));
+             Trainer t = new Trainer(b, Model.parse("4:relu,2:softmax", 2), config.batchSize(8).build())) {
+            assertEquals(3, t.fit(d).steps());
+            big = t.parameters();
         }
+        try (Backend b = new CpuBackendProvider().create(-1);
+             Trainer t = new Trainer(b, Model.parse("4:relu,2:softmax", 2), config.batchSize(3).build())) {
+            t.fit(d);
+            exact = t.parameters();
+        }
+        assertArrayEquals(exact, big, 0f, "the same steps as batches of exactly 3");
     }
 
     @Test
