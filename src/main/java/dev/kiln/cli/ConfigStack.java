@@ -40,8 +40,10 @@ final class ConfigStack {
     /** Keys whose values are paths (or data sources). */
     private static final Set<String> PATH_KEYS = Set.of("data", "test", "init", "out");
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    // a key given twice is an error, not the last one silently winning
+    private static final ObjectMapper JSON = new ObjectMapper().enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final ObjectNode values = JsonNodeFactory.instance.objectNode();
     private final Map<String, String> origins = new HashMap<>();

@@ -7,6 +7,7 @@ import dev.kiln.data.Dataset;
 import dev.kiln.report.AtomicFiles;
 import dev.kiln.train.TrainConfig;
 import dev.kiln.train.Trainer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.commons.csv.CSVFormat;
@@ -58,6 +59,17 @@ final class PredictCommand extends KilnCommand {
 
     @Override
     protected int run() {
+        // the output checked before any work: a directory, or the data file itself, cannot take the predictions
+        if (Files.isDirectory(outFile)) throw CliException.usage("--out: " + outFile + " is a directory; give a file name, e.g. " + outFile.resolve("predictions.csv"));
+        Path dataFile = Path.of(data);
+        if (Files.exists(outFile) && Files.exists(dataFile)) {
+            try {
+                if (Files.isSameFile(outFile, dataFile))
+                    throw CliException.usage("--out: " + outFile + " is the --data file; the predictions would replace the rows they came from");
+            } catch (java.io.IOException e) {
+                // cannot tell: write as asked
+            }
+        }
         ModelFiles.Loaded m = ModelFiles.load(model);
         Dataset d = load(m);
         int batch = ModelInput.batch(batchSize, m);

@@ -359,6 +359,11 @@ public final class CsvReader {
             sklearnHeader = declared.length() < 10 && Integer.parseInt(declared) == width - 1;
         }
 
+        /** A hint for a file read as one column: its rows are likely separated by another delimiter. */
+        String oneColumnHint() {
+            return " (each row of " + name + " is one cell: is it separated by ';' or tabs rather than '" + delimiter + "'?)";
+        }
+
         /** Fixes the row width and resolves the label columns on the first data row. */
         void start(int cells, int lineNo) {
             width = cells;
@@ -377,7 +382,8 @@ public final class CsvReader {
                         + (labelName != null ? "'" + labelName + "'" : "index " + (labelIndex == null ? idx : labelIndex))
                         + (labelCount > 1 ? " with " + labelCount + " one-hot columns" : "")
                         + " is outside the " + cells + " columns of each row");
-            if (cells - labelCount < 1) throw new IllegalArgumentException(name + ": no feature columns left besides the label");
+            if (cells - labelCount < 1)
+                throw new IllegalArgumentException(name + ": no feature columns left besides the label" + (cells == 1 ? oneColumnHint() : ""));
             labelStart = idx;
         }
 
@@ -547,8 +553,11 @@ public final class CsvReader {
             String cell = labelTexts.get(id);
             int lineNo = labelLines.get(id);
             float v = Float.parseFloat(cell);
-            if (v != Math.rint(v) || v < 0 || v > 1 << 24)
+            if (v != Math.rint(v) || v < 0)
                 throw error(lineNo, "label '" + cell + "' in " + column(labelStart) + " is not a class index (a whole number >= 0)");
+            if (v > 1 << 24)
+                throw error(lineNo, "label '" + cell + "' in " + column(labelStart) + " is too large for a class index (at most " + (1 << 24)
+                        + "; for target values, train a regression model: one output under mse)");
             if (classes > 0 && v >= classes)
                 throw error(lineNo, "label " + (int) v + " in " + column(labelStart) + " is not below the " + classes + " classes");
             return (int) v;

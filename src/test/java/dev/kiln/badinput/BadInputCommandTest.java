@@ -163,4 +163,16 @@ class BadInputCommandTest {
         assertTrue(trainFails(tmp, "--data", dir.toString(), "--layers", LAYERS).contains(dir + ": is a directory, not a CSV file"));
         assertTrue(trainFails(tmp, "--data", idx + ":" + dir, "--layers", LAYERS).contains(dir + ": is a directory, not an IDX file"));
     }
+
+    @Test
+    void aSemicolonFileAHugeLabelAndADuplicateConfigKeyAreNamed(@TempDir Path tmp) throws IOException {
+        Path semi = csv(tmp, "semi.csv", "a;b;label\n1;2;0\n3;4;1\n");
+        assertTrue(trainFails(tmp, "--data", semi.toString(), "--layers", LAYERS)
+                .contains("(each row of " + semi + " is one cell: is it separated by ';' or tabs rather than ','?)"));
+        Path huge = csv(tmp, "huge.csv", "a,b,label\n1,2,0\n3,4,3000000000\n");
+        assertTrue(trainFails(tmp, "--data", huge.toString(), "--layers", LAYERS)
+                .contains(huge + ":3: label '3000000000' in column 3 (label) is too large for a class index (at most 16777216"));
+        Path dup = csv(tmp, "dup.yaml", "data: digits\nepochs: 2\nepochs: 3\n");
+        assertTrue(trainFails(tmp, "--config", dup.toString(), "--layers", "8:relu,10:softmax").contains(dup + ": line 3, column 7: Duplicate field 'epochs'"));
+    }
 }

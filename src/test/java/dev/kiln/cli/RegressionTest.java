@@ -49,15 +49,25 @@ class RegressionTest {
                 .ok().json().get("loss").asDouble();
         assertEquals(sse / 200, evalLoss, 1e-6 + 1e-4 * evalLoss);
 
+        // predictions cannot go to a directory or over the data file
+        String err = Cli.run("predict", "--model", run.toString(), "--data", data.toString(), "--backend", "cpu", "--out", tmp.toString())
+                .failsWith(2).err();
+        assertTrue(err.contains("--out: " + tmp + " is a directory; give a file name"), err);
+        byte[] before = Files.readAllBytes(data);
+        err = Cli.run("predict", "--model", run.toString(), "--data", data.toString(), "--backend", "cpu", "--out", data.toString())
+                .failsWith(2).err();
+        assertTrue(err.contains("--out: " + data + " is the --data file"), err);
+        assertArrayEquals(before, Files.readAllBytes(data), "the data file is untouched");
+
         // a NaN cell: eval and predict have no --nan-policy, so the error does not suggest it
         Path nan = tmp.resolve("nan.csv");
         Files.writeString(nan, "a,b,y\n0.1,0.2,0.4\n0.3,NaN,0.5\n");
         for (List<String> command : List.of(List.of("eval"), List.of("predict", "--out", tmp.resolve("p2.csv").toString()))) {
             List<String> args = new java.util.ArrayList<>(command);
             args.addAll(List.of("--model", run.toString(), "--data", nan.toString(), "--backend", "cpu"));
-            String err = Cli.run(args.toArray(String[]::new)).failsWith(2).err();
-            assertTrue(err.contains(nan + ":3: non-numeric cell 'NaN' in column 2 (b)") && !err.contains("--nan-policy")
-                    && err.contains("(eval and predict read every row: fill or remove them)"), command + ": " + err);
+            String e = Cli.run(args.toArray(String[]::new)).failsWith(2).err();
+            assertTrue(e.contains(nan + ":3: non-numeric cell 'NaN' in column 2 (b)") && !e.contains("--nan-policy")
+                    && e.contains("(eval and predict read every row: fill or remove them)"), command + ": " + e);
         }
     }
 }
