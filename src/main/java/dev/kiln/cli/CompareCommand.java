@@ -124,7 +124,7 @@ final class CompareCommand extends KilnCommand {
             }
             Json.write(dir.file("config.json"), s.resolved(backend.name(), contestants));
             Json.write(dir.file("provenance.json"), Provenance.of(backend, s.seed, commandLine(), started));
-            ModelFiles.save(dir.file("init.safetensors"), s.model, s.initial, s.standardizer, s.train.classNames());
+            ModelFiles.save(dir.file("init.safetensors"), s.model, s.initial, s.standardizer, s.train);
 
             List<String> names = new ArrayList<>();
             List<History> histories = new ArrayList<>();
@@ -181,7 +181,7 @@ final class CompareCommand extends KilnCommand {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create " + vdir + ": " + e.getMessage(), e);
             }
-            ModelFiles.save(vdir.resolve("model.safetensors"), s.model, t.parameters(), s.standardizer, s.train.classNames());
+            ModelFiles.save(vdir.resolve("model.safetensors"), s.model, t.parameters(), s.standardizer, s.train);
             RunReport.write(vdir, k.name(), h, s.plan.stepsPerEpoch());
             if (mode != Progress.Mode.SILENT)
                 out().println(String.format("%-12s %s, %s: %s (%.2f s)", k.name(), k.schedule(), k.optimizer().spec(),

@@ -2,6 +2,7 @@ package dev.kiln.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kiln.data.Dataset;
 import dev.kiln.data.Standardizer;
 import dev.kiln.nn.Model;
 import dev.kiln.report.Json;
@@ -40,6 +41,9 @@ final class ModelFiles {
         /** The training data's class names in class order, or empty. */
         List<String> classNames() { return saved.classNames(); }
 
+        /** The training file's feature column names, or empty. */
+        List<String> featureNames() { return saved.featureNames(); }
+
         /** A text setting of the run's config, or null. */
         String setting(String key) {
             JsonNode v = config == null ? null : config.get(key);
@@ -47,9 +51,12 @@ final class ModelFiles {
         }
     }
 
-    /** Writes the weights (atomically) with the standardizer and the class names, if any, in the metadata. */
-    static void save(Path file, Model model, float[] params, Standardizer standardizer, List<String> classNames) {
-        new SavedModel(model, params, standardizer, classNames).write(file);
+    /**
+     * Writes the weights (atomically) with the standardizer, and the class and feature names of the training
+     * data, if any, in the metadata.
+     */
+    static void save(Path file, Model model, float[] params, Standardizer standardizer, Dataset train) {
+        new SavedModel(model, params, standardizer, train.classNames(), train.featureNames()).write(file);
     }
 
     /**

@@ -56,8 +56,11 @@ final class ModelInput {
         return new IllegalArgumentException(m.substring(0, m.length() - hint.length()) + " (eval and predict read every row: fill or remove them)", e);
     }
 
-    /** Checks the width and applies the standardizer. */
+    /** Checks the width (and the feature names, where both sides have them) and applies the standardizer. */
     static Dataset fit(Dataset d, ModelFiles.Loaded m) {
+        if (!d.featureNames().isEmpty() && !m.featureNames().isEmpty() && !d.featureNames().equals(m.featureNames()))
+            throw CliException.usage("--data: " + d.name() + "'s feature columns (" + String.join(", ", d.featureNames())
+                    + ") are not the training's (" + String.join(", ", m.featureNames()) + ")");
         if (d.cols() != m.model().inputSize())
             throw CliException.usage("--data: " + d.name() + " has " + d.cols() + " features, but the model " + m.file() + " takes "
                     + m.model().inputSize());

@@ -87,16 +87,31 @@ final class PredictCommand extends KilnCommand {
     private Dataset load(ModelFiles.Loaded m) {
         String spec = DataSource.resolve(data, Path.of("").toAbsolutePath());
         long s = ModelInput.seed(seed, m);
+        String labelColumn = label != null ? label : m.setting("label");
         if (DataSource.isCsv(spec)) {
-            // as many columns as the model's input: features alone; otherwise features and a label column
             try {
-                if (new CsvReader().columns(Path.of(spec)) == m.model().inputSize())
-                    return ModelInput.fit(new CsvReader().featuresOnly().read(Path.of(spec)), m);
+                Path file = Path.of(spec);
+                List<String> header = new CsvReader().header(file), features = m.featureNames();
+                if (!header.isEmpty() && !features.isEmpty()) {
+                    // the training file's columns are known: the header says which of this file's are features
+                    if (header.equals(features)) return ModelInput.fit(new CsvReader().featuresOnly().read(file), m);
+                    for (int i = 0; i < header.size() && label == null; i++) {
+                        List<String> rest = new java.util.ArrayList<>(header);
+                        rest.remove(i);
+                        if (rest.equals(features)) labelColumn = Integer.toString(i);
+                    }
+                    if (labelColumn == null || !header.contains(labelColumn) && !labelColumn.matches("-?\\d+"))
+                        throw new IllegalArgumentException(file + ": its columns (" + String.join(", ", header)
+                                + ") are not the model's features (" + String.join(", ", features) + "), alone or with a label column");
+                } else if (new CsvReader().columns(file) == m.model().inputSize()) {
+                    // as many columns as the model's input: features alone; otherwise features and a label column
+                    return ModelInput.fit(new CsvReader().featuresOnly().read(file), m);
+                }
             } catch (IllegalArgumentException e) {
                 throw CliException.usage("--data", ModelInput.withoutTrainHint(e));
             }
         }
-        return ModelInput.labelled(spec, label != null ? label : m.setting("label"), s, m);
+        return ModelInput.labelled(spec, labelColumn, s, m);
     }
 
     /** The predictions as CSV text; {@code predicted} is the class's name where the training data named them. */

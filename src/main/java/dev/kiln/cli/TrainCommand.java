@@ -140,7 +140,7 @@ final class TrainCommand extends KilnCommand {
             if (interrupted.isPresent()) return interrupted.get();
             Json.write(dir.file("config.json"), s.resolved(backend.name(), null));
             Json.write(dir.file("provenance.json"), Provenance.of(backend, s.seed, commandLine(), started));
-            ModelFiles.save(dir.file("model.safetensors"), s.model, trainer.parameters(), s.standardizer, s.train.classNames());
+            ModelFiles.save(dir.file("model.safetensors"), s.model, trainer.parameters(), s.standardizer, s.train);
             RunReport.write(dir.path(), s.name, h, s.plan.stepsPerEpoch());
             dir.commit();
             if (late.requested()) {

@@ -116,25 +116,42 @@ public final class CsvReader {
      * {@link #read} decides it), without reading the rest; -1 for a file with no data row.
      */
     public int columns(Path file) {
+        String[][] lines = firstTwoLines(file);
+        if (lines[0] == null) return -1;
+        if (lines[1] == null) return header == Header.ABSENT || (header == Header.AUTO && allNumeric(lines[0])) ? lines[0].length : -1;
+        return isHeaderLine(lines[0], lines[1]) ? lines[1].length : lines[0].length;
+    }
+
+    /**
+     * The names in a file's header (its first line, decided as {@link #read} decides it from the first two), or
+     * an empty list when the file has none. A first line of names standing only over names counts as a header
+     * here (read() looks at the whole label column for that case).
+     */
+    public List<String> header(Path file) {
+        String[][] lines = firstTwoLines(file);
+        if (lines[0] == null || header == Header.ABSENT) return List.of();
+        if (header == Header.PRESENT || lines[1] == null) return header == Header.PRESENT || !allNumeric(lines[0]) ? List.of(lines[0]) : List.of();
+        return isHeaderLine(lines[0], lines[1]) || !allNumeric(lines[0]) ? List.of(lines[0]) : List.of();
+    }
+
+    private boolean isHeaderLine(String[] first, String[] next) {
+        return header == Header.PRESENT || (header == Header.AUTO && !allNumeric(first) && isHeader(first, next));
+    }
+
+    /** The first two non-blank records of a file (null where there are fewer). */
+    private String[][] firstTwoLines(Path file) {
         checkIsText(file);
+        String[][] out = new String[2][];
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
              CSVParser parser = CSVParser.builder().setReader(skipBom(r)).setFormat(format()).get()) {
-            String[] first = null;
+            int n = 0;
             for (CSVRecord record : parser) {
                 String[] cells = record.values();
                 if (cells.length == 1 && cells[0].isEmpty()) continue;
-                if (first == null) {
-                    if (header == Header.PRESENT) {
-                        first = cells;
-                        continue;
-                    }
-                    if (header == Header.ABSENT || allNumeric(cells)) return cells.length;
-                    first = cells;
-                    continue;
-                }
-                return header == Header.PRESENT || isHeader(first, cells) ? cells.length : first.length;
+                out[n++] = cells;
+                if (n == 2) break;
             }
-            return -1;     // no line, or one line that is a header (read() takes a lone line with a name as one)
+            return out;
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(file + ": no such file");
         } catch (UncheckedIOException e) {

@@ -19,8 +19,9 @@ import java.util.Map;
  * network (from the metadata {@value Weights#META_MODEL}, {@value Weights#META_INPUT} and
  * {@value Weights#META_LOSS}), its parameters, the standardizer the run fitted on its training rows
  * ({@value #META_STANDARDIZE}: {@code {"mean": [...], "std": [...]}}, or none) and the names of its classes
- * ({@value #META_CLASSES}: a JSON list in class order, or none). New rows go through {@link #prepare} (scaled
- * exactly as the training rows were) and then {@link Trainer#predict(float[][])}:
+ * ({@value #META_CLASSES}: a JSON list in class order, or none), and the names of the training file's feature
+ * columns ({@value #META_FEATURES}, or none), by which a new file's columns are checked. New rows go through
+ * {@link #prepare} (scaled exactly as the training rows were) and then {@link Trainer#predict(float[][])}:
  *
  * <pre>{@code
  * SavedModel saved = SavedModel.read(Path.of("runs/iris/model.safetensors"));
@@ -37,12 +38,16 @@ import java.util.Map;
  * @param parameters   its parameters in the flat layout ({@link Model#layout()}); shared, not copied
  * @param standardizer the training rows' standardizer, or null when the run did not standardise
  * @param classNames   the classes' names in class order, or empty (classes are then their indices)
+ * @param featureNames the training file's feature column names in order, or empty
  */
-public record SavedModel(Model model, float[] parameters, Standardizer standardizer, List<String> classNames) {
+public record SavedModel(Model model, float[] parameters, Standardizer standardizer, List<String> classNames,
+                         List<String> featureNames) {
     /** Metadata key of the standardizer. */
     public static final String META_STANDARDIZE = "kiln.standardize";
     /** Metadata key of the class names. */
     public static final String META_CLASSES = "kiln.classes";
+    /** Metadata key of the feature column names. */
+    public static final String META_FEATURES = "kiln.features";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -61,6 +66,14 @@ public record SavedModel(Model model, float[] parameters, Standardizer standardi
         classNames = List.copyOf(classNames);
         if (!classNames.isEmpty() && !fitsOutput(classNames.size(), model.outputSize()))
             throw new IllegalArgumentException(classNames.size() + " class names, but the model outputs " + model.outputSize());
+        featureNames = List.copyOf(featureNames);
+        if (!featureNames.isEmpty() && featureNames.size() != model.inputSize())
+            throw new IllegalArgumentException(featureNames.size() + " feature names, but the model's input is " + model.inputSize());
+    }
+
+    /** A saved model without feature names. */
+    public SavedModel(Model model, float[] parameters, Standardizer standardizer, List<String> classNames) {
+        this(model, parameters, standardizer, classNames, List.of());
     }
 
     /** n named classes fit k outputs: one per output, or two classes on one sigmoid output ({@link Targets}). */
@@ -112,11 +125,15 @@ public record SavedModel(Model model, float[] parameters, Standardizer standardi
         if (s != null && s.mean().length != model.inputSize())
             throw new IllegalArgumentException(source + ": metadata " + META_STANDARDIZE + " has " + s.mean().length
                     + " columns, but the model's input is " + model.inputSize());
-        List<String> names = classNames(source, meta.get(META_CLASSES));
+        List<String> names = names(source, META_CLASSES, meta.get(META_CLASSES));
         if (!names.isEmpty() && !fitsOutput(names.size(), model.outputSize()))
             throw new IllegalArgumentException(source + ": metadata " + META_CLASSES + " names " + names.size()
                     + " classes, but the model outputs " + model.outputSize());
-        return new SavedModel(model, params, s, names);
+        List<String> features = names(source, META_FEATURES, meta.get(META_FEATURES));
+        if (!features.isEmpty() && features.size() != model.inputSize())
+            throw new IllegalArgumentException(source + ": metadata " + META_FEATURES + " names " + features.size()
+                    + " features, but the model's input is " + model.inputSize());
+        return new SavedModel(model, params, s, names, features);
     }
 
     /** Writes the model, its parameters and (where present) the standardizer and class names, atomically. */
@@ -130,6 +147,7 @@ public record SavedModel(Model model, float[] parameters, Standardizer standardi
                 meta.put(META_STANDARDIZE, JSON.writeValueAsString(s));
             }
             if (!classNames.isEmpty()) meta.put(META_CLASSES, JSON.writeValueAsString(classNames));
+            if (!featureNames.isEmpty()) meta.put(META_FEATURES, JSON.writeValueAsString(featureNames));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write the metadata as JSON: " + e.getOriginalMessage(), e);
         }
@@ -204,14 +222,14 @@ public record SavedModel(Model model, float[] parameters, Standardizer standardi
         }
     }
 
-    private static List<String> classNames(String source, String text) {
+    private static List<String> names(String source, String key, String text) {
         if (text == null) return List.of();
         try {
             String[] names = JSON.readValue(text, String[].class);
-            if (names == null) throw new IllegalArgumentException(source + ": metadata " + META_CLASSES + " is null");
+            if (names == null) throw new IllegalArgumentException(source + ": metadata " + key + " is null");
             return List.of(names);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(source + ": metadata " + META_CLASSES + " is not a JSON list of names: " + e.getOriginalMessage());
+            throw new IllegalArgumentException(source + ": metadata " + key + " is not a JSON list of names: " + e.getOriginalMessage());
         }
     }
 }

@@ -105,5 +105,10 @@ class SavedModelTest {
         assertEquals("yes", SavedModel.read(file).className(1));
         assertThrows(IllegalArgumentException.class, () -> new SavedModel(model, new float[3], null, List.of()));
         assertTrue(Safetensors.read(file).metadata().containsKey(SavedModel.META_CLASSES));
+        dev.kiln.nn.Weights.save(model, p, file, Map.of(SavedModel.META_FEATURES, "[\"x\", \"y\", \"z\"]"));
+        assertEquals(file + ": metadata kiln.features names 3 features, but the model's input is 2",
+                assertThrows(IllegalArgumentException.class, () -> SavedModel.read(file)).getMessage());
+        new SavedModel(model, p, null, List.of(), List.of("x", "y")).write(file);
+        assertEquals(List.of("x", "y"), SavedModel.read(file).featureNames());
     }
 }
