@@ -50,7 +50,7 @@ final class ModelInput {
 
     /** A data error without the hint at train's --nan-policy, which eval and predict do not have (they read every row). */
     static IllegalArgumentException withoutTrainHint(IllegalArgumentException e) {
-        String hint = "; --nan-policy drop drops such rows";
+        String hint = "; the drop policy (--nan-policy drop, CsvReader.nanPolicy(DROP)) drops such rows";
         String m = e.getMessage();
         if (m == null || !m.endsWith(hint)) return e;
         return new IllegalArgumentException(m.substring(0, m.length() - hint.length()) + " (eval and predict read every row: fill or remove them)", e);

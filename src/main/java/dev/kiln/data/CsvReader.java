@@ -371,9 +371,20 @@ public final class CsvReader {
          * and names that does not (years as column names: "2019,2020,species") is an ordinary header.
          */
         void confirmSklearnHeader() {
-            if (!sklearnHeader) return;
-            String declared = headerCells[1].trim();
-            sklearnHeader = declared.length() < 10 && Integer.parseInt(declared) == width - 1;
+            if (sklearnHeader) {
+                String declared = headerCells[1].trim();
+                sklearnHeader = declared.length() < 10 && Integer.parseInt(declared) == width - 1;
+            }
+            // column names must be unique: a label or feature is found by its name
+            if (headerCells != null && !sklearnHeader) {
+                java.util.Map<String, Integer> seen = new java.util.HashMap<>();
+                for (int i = 0; i < headerCells.length; i++) {
+                    Integer before = seen.putIfAbsent(headerCells[i], i);
+                    if (before != null)
+                        throw new IllegalArgumentException(name + ": the header names '" + headerCells[i] + "' twice (columns "
+                                + (before + 1) + " and " + (i + 1) + ")");
+                }
+            }
         }
 
         /** A hint for a file read as one column: its rows are likely separated by another delimiter. */
@@ -604,13 +615,13 @@ public final class CsvReader {
             if (!isNumber(cell)) {
                 if (isNonFinite(cell))
                     throw new NonFinite(error(lineNo, "non-numeric cell '" + cell + "' in " + column(col) + " (" + name + ":" + lineNo
-                            + ":" + (col + 1) + "): NaN and infinite values are rejected; --nan-policy drop drops such rows"));
+                            + ":" + (col + 1) + "): NaN and infinite values are rejected; the drop policy (--nan-policy drop, CsvReader.nanPolicy(DROP)) drops such rows"));
                 throw error(lineNo, "non-numeric cell '" + cell + "' in " + column(col));
             }
             float v = Float.parseFloat(cell);
             if (!Float.isFinite(v))
                 throw new NonFinite(error(lineNo, "cell '" + cell + "' in " + column(col) + " is out of float range (" + name + ":"
-                        + lineNo + ":" + (col + 1) + "): infinite values are rejected; --nan-policy drop drops such rows"));
+                        + lineNo + ":" + (col + 1) + "): infinite values are rejected; the drop policy (--nan-policy drop, CsvReader.nanPolicy(DROP)) drops such rows"));
             return v;
         }
 

@@ -18,6 +18,7 @@ public final class Dataset {
     private final float[] features, targets;    // targets is null for a set of integer labels
     private final int[] labels;                  // null unless the set holds integer labels
     private final List<String> featureNames, classNames;
+    private volatile boolean finite;
 
     /**
      * @param name         where the data came from, used in messages
@@ -80,6 +81,7 @@ public final class Dataset {
 
     /** A classification set from rows of features and integer labels in [0, classes). */
     public static Dataset ofClasses(String name, float[][] x, int[] labels, int classes) {
+        if (x == null || labels == null) throw new IllegalArgumentException(name + ": the " + (x == null ? "features" : "labels") + " are null");
         if (x.length != labels.length)
             throw new IllegalArgumentException(name + ": " + x.length + " rows but " + labels.length + " labels");
         if (x.length == 0) throw new IllegalArgumentException(name + ": no rows");
@@ -88,6 +90,7 @@ public final class Dataset {
 
     /** A regression set from rows of features and rows of target values. */
     public static Dataset ofValues(String name, float[][] x, float[][] y) {
+        if (x == null || y == null) throw new IllegalArgumentException(name + ": the " + (x == null ? "features" : "targets") + " are null");
         if (x.length != y.length) throw new IllegalArgumentException(name + ": " + x.length + " rows but " + y.length + " targets");
         if (x.length == 0) throw new IllegalArgumentException(name + ": no rows");
         return new Dataset(name, flatten(name, x), x[0].length, flatten(name, y), y[0].length, 0, List.of(), List.of());
@@ -97,6 +100,7 @@ public final class Dataset {
         int c = rows[0].length;
         float[] f = new float[rows.length * c];
         for (int r = 0; r < rows.length; r++) {
+            if (rows[r] == null) throw new IllegalArgumentException(name + ": row " + r + " is null");
             if (rows[r].length != c)
                 throw new IllegalArgumentException(name + ": row " + r + " has " + rows[r].length + " values, expected " + c);
             System.arraycopy(rows[r], 0, f, r * c, c);
@@ -177,6 +181,25 @@ public final class Dataset {
     /** The same data with new features of the same shape (used by {@link Standardizer}). */
     public Dataset withFeatures(float[] newFeatures) {
         return new Dataset(name, newFeatures, cols, targets, labels, targetCols, classes, featureNames, classNames);
+    }
+
+    /**
+     * Fails naming the first row and column whose feature is NaN or infinite (a model cannot learn from it, and
+     * a standardizer would spread it over the whole column).
+     *
+     * @throws IllegalArgumentException e.g. {@code train: row 3, column 2 (b) is NaN}
+     */
+    public void requireFinite() {
+        if (finite) return;     // checked once per data set (its arrays do not change)
+        for (int i = 0; i < features.length; i++) {
+            if (!Float.isFinite(features[i])) {
+                int c = i % cols;
+                throw new IllegalArgumentException(name + ": row " + (i / cols) + ", column " + (c + 1)
+                        + (featureNames.isEmpty() ? "" : " (" + featureNames.get(c) + ")") + " is " + features[i]
+                        + ": the features must be finite (CsvReader's NanPolicy.DROP drops such rows)");
+            }
+        }
+        finite = true;
     }
 
     /** The same data under another name. */

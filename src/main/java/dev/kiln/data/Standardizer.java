@@ -12,6 +12,7 @@ public record Standardizer(double[] mean, double[] std) {
 
     /** Measures mean and std of every feature column of {@code train}. */
     public static Standardizer fit(Dataset train) {
+        train.requireFinite();
         int c = train.cols(), n = train.rows();
         float[] x = train.features();
         double[] mean = new double[c], var = new double[c];

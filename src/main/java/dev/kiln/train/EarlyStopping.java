@@ -23,6 +23,7 @@ public final class EarlyStopping implements Callback {
      * @param restoreBestWeights whether to end with the best epoch's weights
      */
     public EarlyStopping(String monitor, int patience, double minDelta, boolean restoreBestWeights) {
+        if (monitor == null) throw new IllegalArgumentException("early stopping: the monitored metric is null (loss, accuracy, val_loss or val_accuracy)");
         new EpochResult(0, 0, 0, 0, 0, 0, 0, 0, 0).metric(monitor);   // rejects unknown names now, not after an epoch
         if (patience < 0) throw new IllegalArgumentException("early stopping: patience must be >= 0, got " + patience);
         if (!(minDelta >= 0)) throw new IllegalArgumentException("early stopping: min_delta must be >= 0, got " + minDelta);
@@ -36,6 +37,19 @@ public final class EarlyStopping implements Callback {
 
     /** Monitors val_loss with this patience, min_delta 0, restoring the best weights. */
     public static EarlyStopping valLoss(int patience) { return new EarlyStopping("val_loss", patience, 0, true); }
+
+    /**
+     * A run from its first epoch starts from nothing, as Keras's {@code on_train_begin} resets: one callback may
+     * serve several runs (a config reused for k folds, one run per request). A run continued by a second
+     * {@code fit} keeps what the first part saw.
+     */
+    @Override
+    public void onTrainBegin(TrainingContext ctx) {
+        if (!ctx.history().epochs().isEmpty()) return;
+        best = maximize ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+        bestEpoch = -1;
+        wait = 0;
+    }
 
     @Override
     public void onEpochEnd(EpochResult r, TrainingContext ctx) {

@@ -173,10 +173,10 @@ public record SavedModel(Model model, float[] parameters, Standardizer standardi
 
     /** The name of class {@code c}, or its index as text where the classes have no names. */
     public String className(int c) {
-        if (c < 0) throw new IllegalArgumentException("class " + c + " is negative");
-        if (classNames.isEmpty()) return Integer.toString(c);
-        if (c >= classNames.size()) throw new IllegalArgumentException("class " + c + " is not below the " + classNames.size() + " classes");
-        return classNames.get(c);
+        // the classes: one per output, or two on one sigmoid output (binary classification)
+        int classes = !classNames.isEmpty() ? classNames.size() : model.outputSize() == 1 ? 2 : model.outputSize();
+        if (c < 0 || c >= classes) throw new IllegalArgumentException("class " + c + " is not one of the " + classes + " classes (0 to " + (classes - 1) + ")");
+        return classNames.isEmpty() ? Integer.toString(c) : classNames.get(c);
     }
 
     /**

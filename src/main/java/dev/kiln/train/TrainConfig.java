@@ -139,7 +139,11 @@ public record TrainConfig(int epochs, int batchSize, long seed, boolean shuffle,
         /** Rows per forward pass in evaluation and prediction (default: the batch size). */
         public Builder evalBatchSize(int n) { evalBatchSize = n; return this; }
         /** Adds a callback. */
-        public Builder callback(Callback c) { callbacks.add(c); return this; }
+        public Builder callback(Callback c) {
+            if (c == null) throw new IllegalArgumentException("callback is null");
+            callbacks.add(c);
+            return this;
+        }
         /** Adds callbacks, in order. */
         public Builder callbacks(List<Callback> cs) { callbacks.addAll(cs); return this; }
 

@@ -42,6 +42,16 @@ import java.util.OptionalDouble;
  * ends (never per step) and then stops, logs the skips, or rolls back to a device-side snapshot of the last
  * good state with a lower learning rate.
  *
+ * <p>Threads: a backend runs one stream of operations, so {@code fit}, {@code predict}, {@code evaluate},
+ * {@code gradients} and the parameter accessors hold the backend's lock while they run. Calls from several
+ * threads, on one trainer or on trainers that share a backend, are therefore safe and run one at a time
+ * (a {@code predict} waits for a running {@code fit}); for parallel inference give each thread its own
+ * backend. A closed trainer refuses every call with an IllegalStateException.
+ *
+ * <p>A second {@code fit} continues the same run: it trains until {@code config().epochs()} epochs are done
+ * in all, so after a finished run it returns the history at once (as a resumed run whose last checkpoint is
+ * its end does). For another run, make another trainer; for more epochs, a config with more of them.
+ *
  * <pre>{@code
  * try (Backend backend = Backends.open("cpu", -1, System.err);
  *      Trainer t = new Trainer(backend, model, TrainConfig.builder().epochs(10).batchSize(50).build())) {
@@ -86,6 +96,7 @@ public final class Trainer implements AutoCloseable {
     private Path lastCheckpoint;
     private long lastCheckpointStep = -1;
     private volatile String stopSignal;
+    private volatile boolean closed;
     private Interruption interruption;
     private boolean primePending;
     private Double expectedMuProduct;
@@ -203,6 +214,13 @@ public final class Trainer implements AutoCloseable {
      * @throws dev.kiln.backend.BackendException when the device fails; the message names the step and the last checkpoint
      */
     public History fit(Dataset train, Dataset validation) {
+        synchronized (backend) {
+            checkOpen();
+            return fitLocked(train, validation);
+        }
+    }
+
+    private History fitLocked(Dataset train, Dataset validation) {
         Dataset tr = train, val = validation;
         if (val == null && config.validationSplit() > 0) {
             Dataset.Split s = train.splitLast(config.validationSplit());
@@ -211,6 +229,8 @@ public final class Trainer implements AutoCloseable {
         }
         checkShapes(tr);
         if (val != null) checkShapes(val);
+        tr.requireFinite();
+        if (val != null) val.requireFinite();
         // a batch larger than the data is one batch of all of it per epoch, as PyTorch's DataLoader and Keras make it
         int n = tr.rows(), batch = config.batchSize();
         DataShape shape = DataShape.of(tr);
@@ -359,7 +379,11 @@ public final class Trainer implements AutoCloseable {
         net.backward(rows);
         if (gradSq) backend.sumSquares(net.grad, 0, net.params, net.stats, Stats.GRAD_SQ);
         // lrScale is exactly 1 until a rollback, and x * 1.0 == x: runs without rollbacks keep their numbers
-        double lr = optimizer.lr() * schedule.factor(step) * lrScale;
+        double factor = schedule.factor(step);
+        if (!(factor >= 0) || Double.isInfinite(factor))
+            throw new IllegalStateException("the schedule " + schedule.spec() + " gave the factor " + factor + " at step " + step
+                    + ": a learning rate must be finite and >= 0 (no update was made)");
+        double lr = optimizer.lr() * factor * lrScale;
         OptionalDouble m = schedule.momentum(step);
         double momentum = m.isPresent() ? m.getAsDouble() : Double.NaN;
         scalars.clear();
@@ -502,8 +526,11 @@ public final class Trainer implements AutoCloseable {
     /** Mean loss and accuracy of the model on {@code data} (no dropout). */
     public Evaluation evaluate(Dataset data) {
         checkShapes(data);
-        try (DeviceData d = new DeviceData(backend, data, model.outputSize())) {
-            return evaluate(d);
+        synchronized (backend) {
+            checkOpen();
+            try (DeviceData d = new DeviceData(backend, data, model.outputSize())) {
+                return evaluate(d);
+            }
         }
     }
 
@@ -528,6 +555,7 @@ public final class Trainer implements AutoCloseable {
         int c = model.inputSize();
         float[] flat = new float[rows.length * c];
         for (int r = 0; r < rows.length; r++) {
+            if (rows[r] == null) throw new IllegalArgumentException("predict: row " + r + " is null");
             if (rows[r].length != c)
                 throw new IllegalArgumentException("predict: row " + r + " has " + rows[r].length + " values, but the model's input is " + c);
             System.arraycopy(rows[r], 0, flat, r * c, c);
@@ -543,6 +571,13 @@ public final class Trainer implements AutoCloseable {
     }
 
     private float[][] predictFlat(float[] flat, int n) {
+        synchronized (backend) {
+            return predictLocked(flat, n);
+        }
+    }
+
+    private float[][] predictLocked(float[] flat, int n) {
+        checkOpen();
         int c = model.inputSize(), o = model.outputSize(), chunk = config.evalBatchSize();
         float[][] out = new float[n][o];
         if (n == 0) return out;
@@ -568,6 +603,13 @@ public final class Trainer implements AutoCloseable {
         checkShapes(batch);
         if (batch.rows() > net.maxRows)
             throw new IllegalArgumentException("gradients: " + batch.rows() + " rows is more than the " + net.maxRows + " the trainer holds");
+        synchronized (backend) {
+            checkOpen();
+            return gradientsLocked(batch);
+        }
+    }
+
+    private BatchGradients gradientsLocked(Dataset batch) {
         try (DeviceData d = new DeviceData(backend, batch, model.outputSize())) {
             int rows = d.rows;
             backend.copy(d.x, 0, net.x, 0, (long) rows * d.cols);
@@ -589,7 +631,10 @@ public final class Trainer implements AutoCloseable {
     /** A host copy of the parameters, laid out by {@code model().layout()}. */
     public float[] parameters() {
         float[] p = new float[net.params];
-        backend.download(net.param, 0, p, 0, net.params);
+        synchronized (backend) {
+            checkOpen();
+            backend.download(net.param, 0, p, 0, net.params);
+        }
         return p;
     }
 
@@ -597,7 +642,10 @@ public final class Trainer implements AutoCloseable {
     public void setParameters(float[] p) {
         if (p.length != net.params)
             throw new IllegalArgumentException("parameters: got " + p.length + " values, the model " + model.spec() + " has " + net.params);
-        backend.upload(p, 0, net.param, 0, net.params);
+        synchronized (backend) {
+            checkOpen();
+            backend.upload(p, 0, net.param, 0, net.params);
+        }
     }
 
     /** Host copies of the optimizer's state buffers ({@code rule().stateCount()} arrays in the parameter layout). */
@@ -758,8 +806,14 @@ public final class Trainer implements AutoCloseable {
     /** Loads parameters from a safetensors file; shapes are checked against the model. */
     public void load(Path file) { setParameters(Weights.load(model, file)); }
 
+    /** Fails when the trainer is closed: its device buffers are gone. */
+    private void checkOpen() {
+        if (closed) throw new IllegalStateException("this trainer is closed");
+    }
+
     @Override
     public void close() {
+        closed = true;
         if (snapshot != null) snapshot.close();
         snapshot = null;
         if (rollbackPoint != null) rollbackPoint.close();

@@ -67,10 +67,10 @@ class BadDataFilesTest {
     @Test
     void nanAndInfinityAreRejectedWithFileLineAndColumn() {
         assertEquals("x.csv:3: non-numeric cell 'NaN' in column 2 (x.csv:3:2): NaN and infinite values are rejected;"
-                + " --nan-policy drop drops such rows", fails(() -> csv("1,2,0\n3,4,1\n5,NaN,1\n")));
+                + " the drop policy (--nan-policy drop, CsvReader.nanPolicy(DROP)) drops such rows", fails(() -> csv("1,2,0\n3,4,1\n5,NaN,1\n")));
         assertTrue(fails(() -> csv("1,-inf,0\n")).startsWith("x.csv:1: non-numeric cell '-inf' in column 2 (x.csv:1:2): "));
         assertEquals("x.csv:2: cell '1e39' in column 1 is out of float range (x.csv:2:1): infinite values are rejected;"
-                + " --nan-policy drop drops such rows", fails(() -> csv("1,2,0\n1e39,4,1\n")));
+                + " the drop policy (--nan-policy drop, CsvReader.nanPolicy(DROP)) drops such rows", fails(() -> csv("1,2,0\n1e39,4,1\n")));
         assertTrue(fails(() -> csv("1,2,Infinity\n")).startsWith("x.csv:1: non-numeric cell 'Infinity' in column 3 (x.csv:1:3)"));
     }
 
