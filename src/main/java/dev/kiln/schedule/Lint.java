@@ -47,7 +47,10 @@ final class Lint {
         long total = plan.totalSteps();
         long span = p.span();
         Schedule s = p.schedule();
-        if (s instanceof Warmup w && w.over() > 0 && p.start() + w.over() >= total) {
+        if (s instanceof Warmup w && w.over() == 0) {
+            out.add(name + ": the warmup is 0 steps long in this run (" + plan.stepsPerEpoch() + " steps an epoch, " + total
+                    + " in all): there is no warmup; give it in steps or make the run longer");
+        } else if (s instanceof Warmup w && w.over() > 0 && p.start() + w.over() >= total) {
             out.add(name + ": the warmup (" + w.over() + " steps from step " + p.start() + ") is not over when the run ends ("
                     + total + " steps): the learning rate never reaches its target");
         } else if (s instanceof Wsd w && span > 0 && w.warmup() + w.decay() > span) {
@@ -90,12 +93,16 @@ final class Lint {
         double first = root.at(0);
         if (first == 0) out.add("the first step trains at lr 0 (a warmup from=0?): that step changes nothing");
         long lastNonZero = -1;
-        long firstNegative = -1;
+        long firstNegative = -1, firstNotFinite = -1;
         for (long s = 0; s < total; s += stride) {
             double v = root.at(s);
             if (v != 0) lastNonZero = s;
             if (v < 0 && firstNegative < 0) firstNegative = s;
+            if (!Double.isFinite(v) && firstNotFinite < 0) firstNotFinite = s;
         }
+        if (firstNotFinite >= 0)
+            out.add("the multiplier is " + root.at(firstNotFinite) + " at " + where(firstNotFinite, plan)
+                    + ": training stops there (a learning rate must be finite)");
         if (root.at(total - 1) != 0) lastNonZero = total - 1;
         if (firstNegative >= 0)
             out.add("the multiplier is negative at " + where(firstNegative, plan) + ": the optimizer would climb the loss");

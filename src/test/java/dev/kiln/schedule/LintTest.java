@@ -78,4 +78,13 @@ class LintTest {
     void lintBindsAndSoReportsBadDurations() {
         assertThrows(ScheduleSpecException.class, () -> lint("step:every=0.1%"));
     }
+
+    @Test
+    void aWarmupThatRoundsToNoStepsAndAMultiplierPastDoubleRange() {
+        assertEquals(List.of("warmup:5%: the warmup is 0 steps long in this run (3 steps an epoch, 6 in all): there is no warmup;"
+                + " give it in steps or make the run longer"), ScheduleSpec.parse("warmup:5%").lint(new RunPlan(3, 6)));
+        List<String> w = ScheduleSpec.parse("exp:gamma=10").lint(new RunPlan(1, 400));
+        assertTrue(w.contains("the multiplier is Infinity at step 309 (epoch 309): training stops there (a learning rate must be finite)"),
+                w.toString());
+    }
 }
