@@ -154,6 +154,9 @@ final class CompareCommand extends KilnCommand {
                 out().print(EpochTable.compare(names, runs));
                 out().println("run: " + dir.target());
             }
+            // every variant diverged: the race has no result, and a script must be able to tell (train exits 1 too)
+            if (summaries.stream().allMatch(v -> "diverged".equals(v.get("status"))))
+                throw CliException.failure("every variant diverged; their runs so far are in " + dir.target(), null);
             return Main.OK;
         }
     }

@@ -136,7 +136,8 @@ final class RunSetup {
         String defaultTest = d.test() != null && dataSpec.equals(d.data()) && validationSplit == 0 ? d.test() : null;
         testSpec = c.known("test") ? c.string("test", defaultTest) : null;
         if (testSpec != null && validationSplit > 0)
-            throw CliException.usage(c.origin("validation-split") + ": give either --test or --validation-split, not both");
+            throw CliException.usage(c.origin("validation-split") + ": give either --test or --validation-split, not both"
+                    + (c.origin("test").endsWith(": test") ? " (the test set comes from " + c.origin("test") + ")" : ""));
         Dataset all = parse("data", () -> DataSource.load(dataSpec, false, label, seed, 0, List.of(), regression, nanPolicy, warnings::add));
         Dataset tr = all, val = null;
         if (testSpec != null) val = parse("test", () -> DataSource.load(testSpec, true, label, seed,

@@ -94,6 +94,17 @@ final class TrainCommand extends KilnCommand {
         c.flag("nan-policy", "--nan-policy", checkpoint.nanPolicy);
         // a resumed run continues from its checkpoint's parameters: weights to start from cannot apply (the
         // resumed run's own init, in its config, is only a record)
+        // the data handling of a resumed run stays what it was: the weights and moments were trained on it
+        if (resumedConfig.isPresent()) {
+            Map<String, Object> resumed = readJson(resumedConfig.get());
+            for (String key : List.of("standardize", "label")) {
+                if (!c.has(key) || c.origin(key).equals(resumedConfig.get() + ": " + key)) continue;
+                Object theirs = resumed.get(key), ours = key.equals("standardize") ? c.bool(key, false) : c.string(key, null);
+                if (!java.util.Objects.equals(String.valueOf(theirs), String.valueOf(ours)))
+                    throw CliException.usage(c.origin(key) + ": the resumed run was trained with " + key + " " + theirs
+                            + ", and a resumed run keeps the data handling its weights were trained with");
+            }
+        }
         if (checkpoint.resuming() && c.has("init") && !resumedConfig.map(f -> c.origin("init").equals(f + ": init")).orElse(false))
             throw CliException.usage(c.origin("init") + ": a resumed run continues from its checkpoint's parameters, so it cannot "
                     + "start from " + c.string("init", null) + " (leave out --resume to start a new run from those weights)");
@@ -174,6 +185,15 @@ final class TrainCommand extends KilnCommand {
             throw CliException.usage("--resume: " + e.getMessage() + "; give --out DIR for the continued run");
         }
         return home;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> readJson(Path file) {
+        try {
+            return Json.MAPPER.readValue(Files.readString(file), Map.class);
+        } catch (java.io.IOException e) {
+            throw CliException.usage("--resume: " + file + ": " + Failures.oneLine(e.getMessage()));
+        }
     }
 
     /** The line printed before training. */

@@ -19,9 +19,17 @@ import java.util.regex.Pattern;
 record Variant(String name, String schedule, String optimizer) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]*");
 
+    /** Files of a compare run directory that a variant's directory must not take the name of. */
+    private static final java.util.Set<String> RESERVED = java.util.Set.of("config.json", "provenance.json", "compare.csv",
+            "compare.png", "init.safetensors");
+
     Variant {
-        if (name == null || !NAME.matcher(name).matches())
+        if (name == null || name.isEmpty()) throw new IllegalArgumentException("a variant has no name");
+        if (!NAME.matcher(name).matches())
             throw new IllegalArgumentException("variant name '" + name + "' must be letters, digits, '.', '_' or '-' (not starting with '.' or '-')");
+        if (RESERVED.contains(name))
+            throw new IllegalArgumentException("variant name '" + name + "' is the name of one of compare's own files (" + String.join(", ",
+                    new java.util.TreeSet<>(RESERVED)) + ")");
     }
 
     /** Parses {@code NAME=SCHEDULE[;OPTIMIZER]}; errors name the text. */

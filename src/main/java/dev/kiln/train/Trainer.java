@@ -703,7 +703,8 @@ public final class Trainer implements AutoCloseable {
         if (s.model().inputSize() != model.inputSize() || !s.model().spec().equals(model.spec())
                 || !s.model().loss().spec().equals(model.loss().spec()))
             throw new IllegalArgumentException(where + " is of another model: " + describe(s.model()) + ", but this run trains "
-                    + describe(model) + " (different layers or data width)");
+                    + describe(model) + " (" + (s.model().inputSize() == model.inputSize() && s.model().spec().equals(model.spec())
+                    ? "a different loss" : "different layers or data width") + ")");
         TrainingSnapshot.Settings c = s.settings(), mine = TrainingSnapshot.Settings.of(config, s.settings().schedule());
         if (c.seed() != mine.seed()) throw differs(where, "seed", c.seed(), mine.seed(), "--seed " + c.seed());
         if (c.batchSize() != mine.batchSize())
@@ -715,6 +716,13 @@ public final class Trainer implements AutoCloseable {
             String theirs = c.optimizer(), ours = mine.optimizer();
             throw differs(where, "optimizer", theirs, ours, "--optimizer '" + theirs + "'");
         }
+        // clipping changes every update as the optimizer does
+        if (c.clipNorm() != mine.clipNorm())
+            throw differs(where, "gradient clipping by norm", clipText(c.clipNorm()), clipText(mine.clipNorm()),
+                    c.clipNorm() > 0 ? "--clip-norm " + c.clipNorm() : "no --clip-norm");
+        if (c.clipValue() != mine.clipValue())
+            throw differs(where, "gradient clipping by value", clipText(c.clipValue()), clipText(mine.clipValue()),
+                    c.clipValue() > 0 ? "--clip-value " + c.clipValue() : "no --clip-value");
         if (c.epochs() != config.epochs() && !replan)
             throw new IllegalArgumentException(where + " belongs to a run of " + c.epochs() + " epochs, but this run has "
                     + config.epochs() + " epochs: pass --replan to re-plan the schedule for " + config.epochs()
@@ -761,6 +769,8 @@ public final class Trainer implements AutoCloseable {
     private static String describe(Model m) {
         return m.inputSize() + " -> " + m.spec() + " (" + m.loss().spec() + ")";
     }
+
+    private static String clipText(float v) { return v > 0 ? Float.toString(v) : "off"; }
 
     private static IllegalArgumentException differs(String where, String what, Object theirs, Object ours, String fix) {
         return new IllegalArgumentException(where + " was taken with " + what + " " + theirs + ", but this run has " + ours

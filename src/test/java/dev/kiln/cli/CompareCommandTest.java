@@ -98,4 +98,17 @@ class CompareCommandTest {
         assertNotEquals(v.get(0).get("final").get("loss").asDouble(), v.get(1).get("final").get("loss").asDouble());
         assertTrue(Files.isDirectory(out.resolve("cos")));
     }
+
+    @Test
+    void aVariantCannotTakeTheNameOfCompareOwnFilesAndAllDivergedIsAFailure(@TempDir Path tmp) throws Exception {
+        String err = Cli.run("compare", "--backend", "cpu", "--epochs", "1", "--out", tmp.resolve("a").toString(),
+                "--variant", "init.safetensors=constant").failsWith(2).err();
+        assertTrue(err.contains("variant name 'init.safetensors' is the name of one of compare's own files"), err);
+        assertFalse(java.nio.file.Files.exists(tmp.resolve("a")));
+        Cli.Result r = Cli.run("compare", "--backend", "cpu", "--epochs", "1", "--out", tmp.resolve("b").toString(), "--quiet",
+                "--variant", "x=constant;sgd:lr=1e30", "--variant", "y=constant;sgd:lr=1e31");
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("every variant diverged; their runs so far are in " + tmp.resolve("b")), r.err());
+        assertTrue(java.nio.file.Files.isDirectory(tmp.resolve("b/x")), "the runs so far are kept");
+    }
 }

@@ -214,6 +214,21 @@ class CrashSafetyCliTest {
     }
 
     @Test
+    void aResumeThatWouldTrainDifferentlyIsRefused(@TempDir Path tmp) throws IOException {
+        Path run = tmp.resolve("run");
+        train(RUN, "--epochs", "2", "--checkpoint-every", "1ep", "--out", run.toString()).ok();
+        String step = run.resolve("checkpoints/step-10").toString();
+        String err = Cli.run("train", "--resume", step, "--clip-norm", "1", "--out", tmp.resolve("a").toString(), "--backend", "cpu")
+                .failsWith(2).err();
+        assertTrue(err.contains("gradient clipping by norm") && err.contains("off") && err.contains("1.0"), err);
+        err = Cli.run("train", "--resume", step, "--standardize", "--out", tmp.resolve("b").toString(), "--backend", "cpu").failsWith(2).err();
+        assertTrue(err.contains("--standardize: the resumed run was trained with standardize false"), err);
+        err = Cli.run("train", "--resume", step, "--loss", "mse", "--out", tmp.resolve("c").toString(), "--backend", "cpu").failsWith(2).err();
+        assertTrue(err.contains("(a different loss)"), err);
+        assertEquals(List.of("run"), names(tmp), "nothing written");
+    }
+
+    @Test
     void aCheckpointOfAnotherModelIsRefusedNamingBothAndNothingIsWritten(@TempDir Path tmp) throws IOException {
         Path run = tmp.resolve("run"), other = tmp.resolve("other");
         train(RUN, "--epochs", "1", "--checkpoint-every", "1ep", "--out", run.toString()).ok();
