@@ -154,11 +154,12 @@ public final class ScheduleCommand implements Callable<Integer> {
         } else {
             out.println("schedule  " + spec);
             out.println("run       " + epochs + " epochs x " + spe + " steps = " + n + " steps, base lr " + num(baseLr));
-            out.println(String.format("%8s %10s  %-14s%s", "epoch", "step", "lr", cycles ? "momentum" : "").stripTrailing());
+            // lr values take up to 16 characters (10 significant digits, a sign and an exponent): always one space after
+            out.println(String.format("%8s %10s  %-16s %s", "epoch", "step", "lr", cycles ? "momentum" : "").stripTrailing());
             for (long s = 0; s < n; s += stride) {
                 OptionalDouble m = bound.momentum(s);
                 String mom = !cycles ? "" : m.isPresent() ? num(m.getAsDouble()) : "-";
-                out.println(String.format("%8d %10d  %-14s%s", s / spe, s, num(baseLr * bound.factor(s)), mom).stripTrailing());
+                out.println(String.format("%8d %10d  %-16s %s", s / spe, s, num(baseLr * bound.factor(s)), mom).stripTrailing());
             }
         }
         if (spec.observesMetric())

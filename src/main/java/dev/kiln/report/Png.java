@@ -34,6 +34,8 @@ public final class Png {
         c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         c.getStyler().setPlotGridLinesVisible(true);
         c.getStyler().setXAxisTickMarkSpacingHint(110);   // long step axes otherwise print labels into each other
+        // epochs on an axis of steps are fractions (step 16 of 23 an epoch is 0.6956...): two decimals at most
+        c.getStyler().setXAxisDecimalPattern("#,##0.##");
         return c;
     }
 
