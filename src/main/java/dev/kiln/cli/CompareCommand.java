@@ -13,6 +13,7 @@ import dev.kiln.train.DivergenceException;
 import dev.kiln.train.EpochResult;
 import dev.kiln.train.History;
 import dev.kiln.train.Trainer;
+import dev.kiln.train.checkpoint.StopSignals;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -132,6 +133,7 @@ final class CompareCommand extends KilnCommand {
             List<Map<String, Object>> summaries = new ArrayList<>();
             for (RunSetup.Contestant k : contestants) {
                 History h = race(backend, s, k, dir.path().resolve(k.name()), mode, summaries);
+                if (h == null) return stopped;    // a signal: the race is not finished, and its directory is not kept
                 names.add(k.name());
                 histories.add(h);
                 curves.add(new CompareChart.Variant(k.name(), h, s.plan.stepsPerEpoch()));
@@ -161,7 +163,10 @@ final class CompareCommand extends KilnCommand {
         }
     }
 
-    /** Trains one contestant from the shared initial weights and writes its directory. */
+    /** The exit code of a race stopped by a signal. */
+    private int stopped;
+
+    /** Trains one contestant from the shared initial weights and writes its directory; null when a signal stopped it. */
     private History race(Backend backend, RunSetup s, RunSetup.Contestant k, Path vdir, Progress.Mode mode,
                          List<Map<String, Object>> summaries) {
         try (Progress progress = new Progress(mode, out(), k.name(), false);
@@ -170,7 +175,8 @@ final class CompareCommand extends KilnCommand {
             long t0 = System.nanoTime();
             History h;
             String status = "ok";
-            try {
+            // SIGINT/SIGTERM end the variant after its current step; the race then stops with one line
+            try (StopSignals signals = StopSignals.install(t, System.err)) {
                 h = t.fit(s.train, s.validation);
             } catch (DivergenceException e) {
                 h = e.history();
@@ -178,6 +184,13 @@ final class CompareCommand extends KilnCommand {
                 if (!output.quiet) warn(k.name() + ": " + e.getMessage());
             }
             progress.close();
+            if (t.interruption().isPresent()) {
+                err().println("kiln: compare interrupted (SIG" + t.interruption().get().signal() + ") at step " + t.interruption().get().step()
+                        + " of variant " + k.name() + "; the race is not finished and nothing is written");
+                err().flush();
+                stopped = t.interruption().get().exitCode();
+                return null;
+            }
             double seconds = (System.nanoTime() - t0) / 1e9;
             try {
                 Files.createDirectories(vdir);

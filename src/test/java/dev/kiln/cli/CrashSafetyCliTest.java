@@ -229,6 +229,39 @@ class CrashSafetyCliTest {
     }
 
     @Test
+    void sigtermDuringCompareSaysSoAndLeavesNothing(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("race"), log = tmp.resolve("child.log");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-Djava.awt.headless=true", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "compare", "--batch-size", "1", "--epochs", "20",
+                "--backend", "cpu", "--quiet", "--out", dir.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().remove("KILN_BACKEND");
+        Process child = pb.start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            boolean started = false;
+            while (!started && child.isAlive() && System.nanoTime() < deadline) {
+                try (var entries = Files.list(tmp)) {
+                    started = entries.anyMatch(p -> p.getFileName().toString().startsWith(".race.partial-")
+                            && Files.exists(p.resolve("init.safetensors")));
+                }
+                Thread.sleep(5);
+            }
+            assertTrue(started && child.isAlive(), "the race was running when stopped:\n" + Files.readString(log));
+            Thread.sleep(300);
+            child.destroy();   // SIGTERM
+            assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+        } finally {
+            child.destroyForcibly();
+        }
+        String out = Files.readString(log, StandardCharsets.UTF_8);
+        assertEquals(143, child.exitValue(), out);
+        assertTrue(out.contains("kiln: compare interrupted (SIGTERM) at step ") && out.contains("nothing is written"), out);
+        assertEquals(List.of("child.log"), names(tmp), "no run directory, no hidden work directory");
+    }
+
+    @Test
     void aCheckpointOfAnotherModelIsRefusedNamingBothAndNothingIsWritten(@TempDir Path tmp) throws IOException {
         Path run = tmp.resolve("run"), other = tmp.resolve("other");
         train(RUN, "--epochs", "1", "--checkpoint-every", "1ep", "--out", run.toString()).ok();
