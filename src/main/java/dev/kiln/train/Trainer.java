@@ -464,10 +464,15 @@ public final class Trainer implements AutoCloseable {
                     return true;
                 }
                 history.event(new TrainingEvent(TrainingEvent.Kind.STOP, ep, first, lastStep, fresh, -1, lrScale));
+                // the retries failing at the very first step after the rollback point mean the weights saved there
+                // already overflow in the forward pass: no learning rate from that point can help
+                boolean stuck = rollbackPoint != null && first == rollbackPoint.step;
                 throw new DivergenceException(String.format(
                         "training diverged again after %d rollbacks (learning rate x%s): the loss or a gradient was NaN or infinite"
-                                + " in epoch %d (%d of %s); giving up. Try a lower learning rate, a warmup or gradient clipping.%s",
-                        rollbacks, lrScale, ep, fresh, where, lastGood()), history, ep, first, lastStep, lastCheckpoint);
+                                + " in epoch %d (%d of %s); giving up.%s Try a lower learning rate, a warmup or gradient clipping.%s",
+                        rollbacks, lrScale, ep, fresh, where, stuck ? " Every retry failed at the first step after step " + first
+                                + ": the weights there already overflow, so a lower rate from that point cannot help." : "",
+                        lastGood()), history, ep, first, lastStep, lastCheckpoint);
             }
             default -> {
                 history.event(new TrainingEvent(TrainingEvent.Kind.STOP, ep, first, lastStep, fresh, -1, lrScale));
@@ -480,7 +485,8 @@ public final class Trainer implements AutoCloseable {
     }
 
     private String lastGood() {
-        return lastCheckpoint == null ? "" : " The last good checkpoint is " + lastCheckpoint + " (step " + lastCheckpointStep + ").";
+        return lastCheckpoint == null ? "" : " The last checkpoint is " + lastCheckpoint + " (step " + lastCheckpointStep
+                + ", written before any of those steps).";
     }
 
     /** Copies the current state into the rollback snapshot (device-side for the buffers). */

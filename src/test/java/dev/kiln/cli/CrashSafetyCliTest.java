@@ -262,6 +262,18 @@ class CrashSafetyCliTest {
     }
 
     @Test
+    void rollbacksThatCannotHelpSaySo(@TempDir Path tmp) {
+        // the rate grows x1e12 an epoch: the weights saved at step 12 already overflow, whatever rate follows
+        Cli.Result r = Cli.run("train", "--backend", "cpu", "--data", "synthetic", "--test", "synthetic", "--layers", "9:relu,3:softmax",
+                "--optimizer", "sgd:lr=0.05,momentum=0.9", "--schedule", "step:every=1ep,gamma=1e12", "--batch-size", "100",
+                "--epochs", "5", "--on-divergence", "rollback:0.000001", "--checkpoint-every", "3", "--keep", "100",
+                "--out", tmp.resolve("rb").toString(), "-q");
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("Every retry failed at the first step after step 12: the weights there already overflow"), r.err());
+        assertTrue(r.err().contains("The last checkpoint is " + tmp.resolve("rb/checkpoints/step-12")), r.err());
+    }
+
+    @Test
     void aCheckpointOfAnotherModelIsRefusedNamingBothAndNothingIsWritten(@TempDir Path tmp) throws IOException {
         Path run = tmp.resolve("run"), other = tmp.resolve("other");
         train(RUN, "--epochs", "1", "--checkpoint-every", "1ep", "--out", run.toString()).ok();

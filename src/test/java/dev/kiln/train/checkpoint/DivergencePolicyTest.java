@@ -79,7 +79,7 @@ class DivergencePolicyTest {
             assertTrue(e.getMessage().startsWith("training diverged: the loss or a gradient was NaN or infinite in epoch 2 ("),
                     e.getMessage());
             assertTrue(e.getMessage().contains(" of steps 25-29 skipped)"), e.getMessage());
-            assertTrue(e.getMessage().endsWith("The last good checkpoint is " + good + " (step 25)."), e.getMessage());
+            assertTrue(e.getMessage().endsWith("The last checkpoint is " + good + " (step 25, written before any of those steps)."), e.getMessage());
             assertEquals(25, e.firstStep());
             assertEquals(29, e.lastStep());
             assertEquals(2, e.epoch());
