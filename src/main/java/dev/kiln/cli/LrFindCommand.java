@@ -136,12 +136,16 @@ final class LrFindCommand extends KilnCommand {
             m.put("steepest_lr", Json.number(r.steepestLr()));
             m.put("minimum_lr", Json.number(r.minimumLr()));
             m.put("minimum_lr_over_10", Json.number(r.minimumLrOver10()));
+            m.put("windowed", r.windowed());
             out().print(Json.text(m));
         } else if (!output.quiet) {
             out().println((r.diverged() ? "the loss diverged at lr " + EpochTable.significant(r.lrs()[r.steps() - 1]) + " after " : "ran ")
                     + r.steps() + " steps");
             out().println("suggested lr: " + EpochTable.significant(r.steepestLr()) + " (steepest descent), "
                     + EpochTable.significant(r.minimumLrOver10()) + " (minimum/10)");
+            if (!r.windowed())
+                warn("only " + r.steps() + " steps: too few for fastai's window (it leaves out the first tenth and the last 5"
+                        + " points), so these suggestions use every point and are rough; give more --steps");
             out().println("run: " + dir.target());
         }
     }

@@ -77,9 +77,11 @@ public final class LrFinder {
      * @param steepestLr   the rate of steepest descent of the smoothed loss (NaN with fewer than 2 finite points)
      * @param minimumLr    the rate of the lowest smoothed loss
      * @param minimumLrOver10 {@code minimumLr / 10}
+     * @param windowed     whether the suggestions come from fastai's window (the first n/10 and the last 5 points
+     *                     left out); false when the sweep was too short for it and every point was used
      */
     public record Result(double[] lrs, double[] losses, double[] smoothed, boolean diverged,
-                         double steepestLr, double minimumLr, double minimumLrOver10) {
+                         double steepestLr, double minimumLr, double minimumLrOver10, boolean windowed) {
         /** Steps run. */
         public int steps() { return lrs.length; }
     }
@@ -176,7 +178,7 @@ public final class LrFinder {
                 }
             }
             double min = minAt < 0 ? Double.NaN : l[minAt];
-            return new Result(l, raw, s, diverged, steepest, min, min / 10);
+            return new Result(l, raw, s, diverged, steepest, min, min / 10, from > 0 || to < n);
         }
     }
 }

@@ -106,5 +106,13 @@ class LrFinderTest {
         double steep = j.get("steepest_lr").asDouble();
         assertTrue(steep >= 1e-4 && steep <= 1, "suggestion inside the sweep: " + steep);
         assertFalse(Cli.json(out.resolve("config.json")).has("epochs"));
+        assertTrue(j.get("windowed").asBoolean(), "30 steps: fastai's window applies");
+    }
+
+    @Test
+    void aSweepTooShortForFastaisWindowSaysItsSuggestionsAreRough(@TempDir Path tmp) {
+        Cli.Result r = Cli.run("lr-find", "--data", "synthetic", "--layers", "9:relu,3:softmax", "--batch-size", "10", "--steps", "5",
+                "--backend", "cpu", "--out", tmp.resolve("lr").toString()).ok();
+        assertTrue(r.err().contains("warning: only 5 steps: too few for fastai's window"), r.err());
     }
 }
