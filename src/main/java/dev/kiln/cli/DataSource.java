@@ -53,19 +53,10 @@ final class DataSource {
     /**
      * Loads a data set, rejecting NaN and infinite values (naming file:line:column).
      *
-     * @see #load(String, boolean, String, long, int, List, NanPolicy, Consumer)
+     * @see #load(String, boolean, String, long, int, List, boolean, NanPolicy, Consumer)
      */
     static Dataset load(String spec, boolean test, String label, long seed, int classes) {
-        return load(spec, test, label, seed, classes, List.of());
-    }
-
-    /**
-     * Loads a data set whose labels may be the training data's class names, rejecting NaN and infinite values.
-     *
-     * @see #load(String, boolean, String, long, int, List, NanPolicy, Consumer)
-     */
-    static Dataset load(String spec, boolean test, String label, long seed, int classes, List<String> classNames) {
-        return load(spec, test, label, seed, classes, classNames, false, NanPolicy.REJECT, note -> {});
+        return load(spec, test, label, seed, classes, List.of(), false, NanPolicy.REJECT, note -> {});
     }
 
     /**

@@ -3,8 +3,7 @@ package dev.kiln.cli;
 import dev.kiln.backend.Activation;
 import dev.kiln.data.Dataset;
 import dev.kiln.data.NanPolicy;
-import dev.kiln.nn.Loss;
-import dev.kiln.nn.Model;
+import dev.kiln.train.Targets;
 import java.nio.file.Path;
 
 /**
@@ -39,9 +38,7 @@ final class ModelInput {
         int classes = m.model().outputLayer().activation() == Activation.SOFTMAX ? m.model().outputSize() : 0;
         Dataset d;
         try {
-            Model model = m.model();
-            boolean regression = model.loss() == Loss.MSE && model.outputSize() == 1;
-            d = DataSource.load(spec, true, label, seed, classes, m.classNames(), regression, NanPolicy.REJECT, note -> {});
+            d = DataSource.load(spec, true, label, seed, classes, m.classNames(), Targets.regression(m.model()), NanPolicy.REJECT, note -> {});
         } catch (IllegalArgumentException e) {
             throw CliException.usage("--data", withoutTrainHint(e));
         }

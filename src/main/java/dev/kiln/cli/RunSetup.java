@@ -114,7 +114,7 @@ final class RunSetup {
         Loss chosenLoss = loss;
         Model shape = parse("layers", () -> chosenLoss == null ? Model.parse(layerText, 1) : Model.parse(layerText, 1, chosenLoss));
         // one output under MSE is regression, as in Keras (Dense(1) with loss='mse'): a CSV label column holds values
-        regression = shape.loss() == Loss.MSE && shape.outputSize() == 1;
+        regression = Targets.regression(shape);
         optimizer = parse("optimizer", () -> Optimizers.parse(c.string("optimizer", "sgd:lr=0.01")));
         schedule = c.known("schedule") ? parse("schedule", () -> ScheduleSpec.parse(c.string("schedule", "constant"))) : null;
         String outText = c.string("out", null);

@@ -15,6 +15,14 @@ import dev.kiln.nn.Model;
 public final class Targets {
     private Targets() {}
 
+    /**
+     * Whether {@code model} is a regression model as Keras's {@code Dense(1)} with {@code loss='mse'} is: one
+     * output under MSE, so a CSV label column holds target values rather than classes.
+     */
+    public static boolean regression(Model model) {
+        return model.loss() == dev.kiln.nn.Loss.MSE && model.outputSize() == 1;
+    }
+
     /** Whether {@code data} trains a model with {@code outputs} units as binary classification (see above). */
     public static boolean binary(Dataset data, int outputs) {
         return outputs == 1 && data.isClassification() && data.classes() == 2;
