@@ -54,7 +54,8 @@
 /* a = act(z) for the element-wise activations (softmax is row-wise, see the kernels). */
 KILN_FN float kiln_act_forward(int act, float z, float slope) {
     switch (act) {
-    case KILN_ACT_RELU:       return z > 0.0f ? z : 0.0f;
+    /* torch.relu is clamp_min(z, 0): z < 0 ? 0 : z, so NaN stays NaN (a diverged activation shows) and -0 stays -0 */
+    case KILN_ACT_RELU:       return z < 0.0f ? 0.0f : z;
     case KILN_ACT_LEAKY_RELU: return z > 0.0f ? z : slope * z;
     case KILN_ACT_SIGMOID:    return 1.0f / (1.0f + KILN_EXP(-z));
     case KILN_ACT_TANH:       return KILN_TANH(z);
@@ -67,7 +68,8 @@ KILN_FN float kiln_act_forward(int act, float z, float slope) {
 /* d act / d z, from z and a = act(z) (whichever is the cheaper and the more exact). */
 KILN_FN float kiln_act_derivative(int act, float z, float a, float slope) {
     switch (act) {
-    case KILN_ACT_RELU:       return z > 0.0f ? 1.0f : 0.0f;          /* 0 at z = 0, as PyTorch */
+    /* PyTorch's threshold_backward: z <= 0 ? 0 : 1, so 0 at z = 0 and 1 at NaN; leaky: z > 0 ? 1 : slope */
+    case KILN_ACT_RELU:       return z <= 0.0f ? 0.0f : 1.0f;
     case KILN_ACT_LEAKY_RELU: return z > 0.0f ? 1.0f : slope;
     case KILN_ACT_SIGMOID:    return a * (1.0f - a);
     case KILN_ACT_TANH:       return 1.0f - a * a;

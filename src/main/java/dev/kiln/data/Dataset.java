@@ -97,6 +97,7 @@ public final class Dataset {
     }
 
     static float[] flatten(String name, float[][] rows) {
+        if (rows[0] == null) throw new IllegalArgumentException(name + ": row 0 is null");
         int c = rows[0].length;
         float[] f = new float[rows.length * c];
         for (int r = 0; r < rows.length; r++) {
@@ -187,14 +188,14 @@ public final class Dataset {
      * Fails naming the first row and column whose feature is NaN or infinite (a model cannot learn from it, and
      * a standardizer would spread it over the whole column).
      *
-     * @throws IllegalArgumentException e.g. {@code train: row 3, column 2 (b) is NaN}
+     * @throws IllegalArgumentException e.g. {@code train: row 3, feature 1 (b) is NaN} (both 0-based)
      */
     public void requireFinite() {
         if (finite) return;     // checked once per data set (its arrays do not change)
         for (int i = 0; i < features.length; i++) {
             if (!Float.isFinite(features[i])) {
                 int c = i % cols;
-                throw new IllegalArgumentException(name + ": row " + (i / cols) + ", column " + (c + 1)
+                throw new IllegalArgumentException(name + ": row " + (i / cols) + ", feature " + c
                         + (featureNames.isEmpty() ? "" : " (" + featureNames.get(c) + ")") + " is " + features[i]
                         + ": the features must be finite (CsvReader's NanPolicy.DROP drops such rows)");
             }

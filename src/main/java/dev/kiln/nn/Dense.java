@@ -17,12 +17,20 @@ public record Dense(int units, Activation activation, float slope, Initializer i
     /** leaky_relu's default negative slope, as torch.nn.LeakyReLU (Keras 3 uses 0.2, Keras 2 used 0.3). */
     public static final float DEFAULT_SLOPE = 0.01f;
 
-    /** Checks that {@code units >= 1}, the activation and initializer are given and the slope is finite. */
+    /**
+     * Checks that {@code units >= 1}, the activation and initializer are given, the slope is finite, and that a
+     * softmax layer has at least 2 units.
+     */
     public Dense {
         if (units < 1) throw new IllegalArgumentException("dense: units must be >= 1, got " + units);
         if (activation == null) throw new IllegalArgumentException("dense: activation is null");
         if (initializer == null) throw new IllegalArgumentException("dense: initializer is null");
         if (!Float.isFinite(slope)) throw new IllegalArgumentException("dense: slope must be finite, got " + slope);
+        // softmax normalises over the units: over one it is exp(z)/exp(z) = 1 whatever z, with a zero gradient,
+        // so such a layer learns nothing (and a cross-entropy against a 0/1 label would go negative)
+        if (activation == Activation.SOFTMAX && units == 1)
+            throw new IllegalArgumentException("dense: softmax over 1 unit is always 1 and learns nothing; for two classes use"
+                    + " 1 unit with sigmoid (binary cross-entropy) or 2 units with softmax");
     }
 
     /** A Dense layer with the default leaky_relu slope. */

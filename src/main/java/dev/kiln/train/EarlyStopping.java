@@ -45,6 +45,10 @@ public final class EarlyStopping implements Callback {
      */
     @Override
     public void onTrainBegin(TrainingContext ctx) {
+        // before any work, and from the run's data rather than a value: a diverged model's val_loss is NaN too
+        if (monitor.startsWith("val_") && !ctx.hasValidation())
+            throw new IllegalStateException("early stopping monitors " + monitor + ", but the run has no validation data"
+                    + " (give a validation set or a validation split)");
         if (!ctx.history().epochs().isEmpty()) return;
         best = maximize ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
         bestEpoch = -1;
@@ -53,10 +57,8 @@ public final class EarlyStopping implements Callback {
 
     @Override
     public void onEpochEnd(EpochResult r, TrainingContext ctx) {
+        // a NaN value (a diverged model) is no improvement, as in Keras (np.less(nan, best) is false)
         double v = r.metric(monitor);
-        if (monitor.startsWith("val_") && !r.hasValidation())
-            throw new IllegalStateException("early stopping monitors " + monitor + ", but the run has no validation data"
-                    + " (give a validation set or a validation split)");
         boolean improved = maximize ? v > best + minDelta : v < best - minDelta;
         if (improved) {
             best = v;

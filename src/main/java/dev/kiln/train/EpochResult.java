@@ -28,6 +28,9 @@ public record EpochResult(int epoch, long lastStep, double lr, double loss, doub
         };
     }
 
-    /** Whether validation ran. */
+    /**
+     * Whether a validation loss was recorded: false without validation data, and also when the validation
+     * loss itself was NaN (a diverged model); {@link TrainingContext#hasValidation()} tells the two apart.
+     */
     public boolean hasValidation() { return !Double.isNaN(valLoss); }
 }

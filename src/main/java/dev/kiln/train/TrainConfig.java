@@ -50,6 +50,9 @@ public record TrainConfig(int epochs, int batchSize, long seed, boolean shuffle,
         if (!(clipValue >= 0)) throw new IllegalArgumentException("clip value must be >= 0, got " + clipValue);
         if (guard == null) throw new IllegalArgumentException("guard is null");
         if (evalBatchSize < 1) throw new IllegalArgumentException("evaluation batch size must be >= 1, got " + evalBatchSize);
+        if (callbacks == null) throw new IllegalArgumentException("callbacks is null");
+        for (int i = 0; i < callbacks.size(); i++)
+            if (callbacks.get(i) == null) throw new IllegalArgumentException("callback " + i + " is null");
         callbacks = List.copyOf(callbacks);
         new DivergencePolicy(guard, rollbackFactor, maxRollbacks);    // checks the rollback settings
     }
@@ -120,7 +123,11 @@ public record TrainConfig(int epochs, int batchSize, long seed, boolean shuffle,
         /** The optimizer (default plain SGD, lr 0.01). */
         public Builder optimizer(Optimizer o) { optimizer = o; return this; }
         /** A schedule that does not depend on the run's length. */
-        public Builder schedule(BoundSchedule s) { schedule = plan -> s; return this; }
+        public Builder schedule(BoundSchedule s) {
+            if (s == null) throw new IllegalArgumentException("schedule is null");
+            schedule = plan -> s;
+            return this;
+        }
         /** A schedule bound once the run's length is known (e.g. parsed text with durations in epochs). */
         public Builder schedule(Function<RunPlan, BoundSchedule> binder) { schedule = binder; return this; }
         /** Clip the global gradient norm to this (0: off). */
@@ -145,7 +152,18 @@ public record TrainConfig(int epochs, int batchSize, long seed, boolean shuffle,
             return this;
         }
         /** Adds callbacks, in order. */
-        public Builder callbacks(List<Callback> cs) { callbacks.addAll(cs); return this; }
+        public Builder callbacks(List<Callback> cs) {
+            if (cs == null) throw new IllegalArgumentException("callbacks is null");
+            for (int i = 0; i < cs.size(); i++)
+                if (cs.get(i) == null) throw new IllegalArgumentException("callback " + i + " is null");
+            callbacks.addAll(cs);
+            return this;
+        }
+        /**
+         * Removes every callback added so far (those of {@link TrainConfig#toBuilder()}'s configuration too): a
+         * callback object holds its run's state, so runs on several threads at once each need their own.
+         */
+        public Builder clearCallbacks() { callbacks.clear(); return this; }
 
         /** The configuration; throws IllegalArgumentException naming a bad value. */
         public TrainConfig build() {

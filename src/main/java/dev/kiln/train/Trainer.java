@@ -98,7 +98,7 @@ public final class Trainer implements AutoCloseable {
     private volatile String stopSignal;
     private volatile boolean closed;
     private Interruption interruption;
-    private boolean primePending;
+    private boolean primePending, validating;
     private Double expectedMuProduct;
     private String checkScheduleOnFit;
 
@@ -229,6 +229,8 @@ public final class Trainer implements AutoCloseable {
         }
         checkShapes(tr);
         if (val != null) checkShapes(val);
+        if (tr.rows() == 0) throw new IllegalArgumentException("fit: " + tr.name() + " has no rows to train on");
+        if (val != null && val.rows() == 0) throw new IllegalArgumentException("fit: the validation set " + val.name() + " has no rows");
         tr.requireFinite();
         if (val != null) val.requireFinite();
         // a batch larger than the data is one batch of all of it per epoch, as PyTorch's DataLoader and Keras make it
@@ -244,6 +246,7 @@ public final class Trainer implements AutoCloseable {
         dataShape = shape;
         plan = RunPlan.of(n, batch, config.epochs());
         BoundSchedule bound = config.schedule().apply(plan);
+        if (bound == null) throw new IllegalArgumentException("the configured schedule binder returned null for " + plan);
         if (checkScheduleOnFit != null && !checkScheduleOnFit.equals(bound.spec()))
             throw new IllegalArgumentException("the checkpoint's schedule '" + checkScheduleOnFit + "' differs from this run's '"
                     + bound.spec() + "': resume with the same schedule, or pass --replan to switch");
@@ -279,6 +282,7 @@ public final class Trainer implements AutoCloseable {
         try (DeviceData data = new DeviceData(backend, tr, model.outputSize());
              DeviceBuffer idx = backend.allocInt(n);
              DeviceData vdata = val == null ? null : new DeviceData(backend, val, model.outputSize())) {
+            validating = vdata != null;
             for (Callback c : callbacks) c.onTrainBegin(ctx);
             try {
                 if (guard == NonFiniteGuard.ROLLBACK) takeRollbackPoint();
@@ -529,9 +533,16 @@ public final class Trainer implements AutoCloseable {
 
     // ---- evaluation and prediction --------------------------------------------------------------
 
-    /** Mean loss and accuracy of the model on {@code data} (no dropout). */
+    /**
+     * Mean loss and accuracy of the model on {@code data} (no dropout).
+     *
+     * @throws IllegalArgumentException when {@code data} has no rows, a NaN or infinite feature (named by row and
+     *                                  feature), or targets that do not fit the model
+     */
     public Evaluation evaluate(Dataset data) {
         checkShapes(data);
+        if (data.rows() == 0) throw new IllegalArgumentException("evaluate: " + data.name() + " has no rows");
+        data.requireFinite();
         synchronized (backend) {
             checkOpen();
             try (DeviceData d = new DeviceData(backend, data, model.outputSize())) {
@@ -556,7 +567,12 @@ public final class Trainer implements AutoCloseable {
         return new Evaluation(s[Stats.LOSS_SUM] / d.rows, d.classification ? (double) s[Stats.CORRECT] / d.rows : Double.NaN, d.rows);
     }
 
-    /** The model's outputs (softmax probabilities, sigmoid outputs or values) for each row. */
+    /**
+     * The model's outputs (softmax probabilities, sigmoid outputs or values) for each row; no rows give none.
+     *
+     * @throws IllegalArgumentException naming the first row that is null, of the wrong width, or has a NaN or
+     *                                  infinite feature
+     */
     public float[][] predict(float[][] rows) {
         int c = model.inputSize();
         float[] flat = new float[rows.length * c];
@@ -564,15 +580,23 @@ public final class Trainer implements AutoCloseable {
             if (rows[r] == null) throw new IllegalArgumentException("predict: row " + r + " is null");
             if (rows[r].length != c)
                 throw new IllegalArgumentException("predict: row " + r + " has " + rows[r].length + " values, but the model's input is " + c);
+            for (int j = 0; j < c; j++)
+                if (!Float.isFinite(rows[r][j]))
+                    throw new IllegalArgumentException("predict: row " + r + ", feature " + j + " is " + rows[r][j] + ": the features must be finite");
             System.arraycopy(rows[r], 0, flat, r * c, c);
         }
         return predictFlat(flat, rows.length);
     }
 
-    /** The model's outputs for every row of {@code data}. */
+    /**
+     * The model's outputs for every row of {@code data}.
+     *
+     * @throws IllegalArgumentException when {@code data} is of the wrong width or has a NaN or infinite feature
+     */
     public float[][] predict(Dataset data) {
         if (data.cols() != model.inputSize())
             throw new IllegalArgumentException(data.name() + " has " + data.cols() + " features, but the model's input is " + model.inputSize());
+        data.requireFinite();
         return predictFlat(data.features(), data.rows());
     }
 
@@ -657,7 +681,10 @@ public final class Trainer implements AutoCloseable {
     /** Host copies of the optimizer's state buffers ({@code rule().stateCount()} arrays in the parameter layout). */
     public float[][] optimizerState() {
         float[][] s = new float[net.state.length][net.params];
-        for (int i = 0; i < s.length; i++) backend.download(net.state[i], 0, s[i], 0, net.params);
+        synchronized (backend) {
+            checkOpen();
+            for (int i = 0; i < s.length; i++) backend.download(net.state[i], 0, s[i], 0, net.params);
+        }
         return s;
     }
 
@@ -666,14 +693,25 @@ public final class Trainer implements AutoCloseable {
         if (s.length != net.state.length)
             throw new IllegalArgumentException("optimizer state: got " + s.length + " buffers, " + optimizer.spec() + " has " + net.state.length);
         for (int i = 0; i < s.length; i++) {
-            if (s[i].length != net.params)
-                throw new IllegalArgumentException("optimizer state buffer " + i + ": got " + s[i].length + " values, expected " + net.params);
-            backend.upload(s[i], 0, net.state[i], 0, net.params);
+            if (s[i] == null || s[i].length != net.params)
+                throw new IllegalArgumentException("optimizer state buffer " + i + ": got " + (s[i] == null ? "null" : s[i].length + " values")
+                        + ", expected " + net.params + " values");
+        }
+        synchronized (backend) {
+            checkOpen();
+            for (int i = 0; i < s.length; i++) backend.upload(s[i], 0, net.state[i], 0, net.params);
         }
     }
 
     /** The resumable state after the last queued step (reads the device's stats slots). */
     public TrainerState state() {
+        synchronized (backend) {
+            checkOpen();
+            return stateLocked();
+        }
+    }
+
+    private TrainerState stateLocked() {
         backend.download(net.stats, 0, statsHost, 0, Stats.SIZE);
         Map<String, Object> sched = schedule != null ? schedule.state() : pendingScheduleState;
         return new TrainerState(config.seed(), step, epoch, stepInEpoch, dropoutCounter, config.batchSize(),
@@ -688,10 +726,13 @@ public final class Trainer implements AutoCloseable {
      * @throws IllegalStateException before the first {@code fit}
      */
     public TrainingSnapshot snapshot() {
-        if (plan == null || schedule == null) throw new IllegalStateException("snapshot: no fit has started yet");
-        TrainerState s = state();
-        return new TrainingSnapshot(model, TrainingSnapshot.Settings.of(config, schedule.spec()), plan, dataShape, s,
-                parameters(), optimizerState(), host.state(), lrScale, rollbacks, history.copy());
+        synchronized (backend) {
+            checkOpen();
+            if (plan == null || schedule == null) throw new IllegalStateException("snapshot: no fit has started yet");
+            TrainerState s = stateLocked();
+            return new TrainingSnapshot(model, TrainingSnapshot.Settings.of(config, schedule.spec()), plan, dataShape, s,
+                    parameters(), optimizerState(), host.state(), lrScale, rollbacks, history.copy());
+        }
     }
 
     /**
@@ -705,6 +746,13 @@ public final class Trainer implements AutoCloseable {
      * @throws IllegalArgumentException naming what differs, both values, and the way out
      */
     public void resume(TrainingSnapshot s, boolean replan) {
+        synchronized (backend) {
+            checkOpen();
+            resumeLocked(s, replan);
+        }
+    }
+
+    private void resumeLocked(TrainingSnapshot s, boolean replan) {
         String where = "the checkpoint at step " + s.step();
         if (s.model().inputSize() != model.inputSize() || !s.model().spec().equals(model.spec())
                 || !s.model().loss().spec().equals(model.loss().spec()))
@@ -767,9 +815,11 @@ public final class Trainer implements AutoCloseable {
      * {@linkplain #lastCheckpoint() last checkpoint} that failure messages point to.
      */
     public void resume(TrainingSnapshot s, boolean replan, Path from) {
-        resume(s, replan);
-        lastCheckpoint = from;
-        lastCheckpointStep = s.step();
+        synchronized (backend) {
+            resume(s, replan);
+            lastCheckpoint = from;
+            lastCheckpointStep = s.step();
+        }
     }
 
     private static String describe(Model m) {
@@ -789,6 +839,13 @@ public final class Trainer implements AutoCloseable {
      * The seed and batch size must match this trainer's configuration.
      */
     public void restore(TrainerState s) {
+        synchronized (backend) {
+            checkOpen();
+            restoreLocked(s);
+        }
+    }
+
+    private void restoreLocked(TrainerState s) {
         if (s.seed() != config.seed())
             throw new IllegalArgumentException("restore: the state's seed " + s.seed() + " differs from the configured seed " + config.seed());
         if (s.batchSize() != config.batchSize())
@@ -812,8 +869,10 @@ public final class Trainer implements AutoCloseable {
 
     /** {@link #restore(TrainerState)} plus the history of the run so far. */
     public void restore(TrainerState s, History h) {
-        restore(s);
-        history = h;
+        synchronized (backend) {
+            restore(s);
+            history = h;
+        }
     }
 
     /** Writes the parameters as safetensors ({@code layers.<i>.weight}, {@code layers.<i>.bias}). */
@@ -829,6 +888,14 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
+        // under the lock: a predict or fit on another thread finishes before the buffers go
+        synchronized (backend) {
+            if (closed) return;
+            closeLocked();
+        }
+    }
+
+    private void closeLocked() {
         closed = true;
         if (snapshot != null) snapshot.close();
         snapshot = null;
@@ -846,6 +913,7 @@ public final class Trainer implements AutoCloseable {
         @Override public History history() { return history; }
         @Override public TrainerState state() { return Trainer.this.state(); }
         @Override public float[] parameters() { return Trainer.this.parameters(); }
+        @Override public boolean hasValidation() { return validating; }
 
         @Override
         public void stop(String reason) {

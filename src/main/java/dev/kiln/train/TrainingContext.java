@@ -23,6 +23,16 @@ public interface TrainingContext {
     /** The resumable state after the last queued step (reads the device's accumulators). */
     TrainerState state();
 
+    /**
+     * Whether the run evaluates validation data after each epoch (a validation set or split). A validation
+     * loss can be NaN in a run that has validation data (a diverged model); this says whether there is any.
+     * The default, for contexts other than the trainer's, reads it from the last epoch of the history and
+     * answers true before the first.
+     */
+    default boolean hasValidation() {
+        return history().last().map(EpochResult::hasValidation).orElse(true);
+    }
+
     /** A host copy of the current parameters (reads the device). */
     float[] parameters();
 

@@ -140,6 +140,47 @@ public abstract class BackendConformanceTest {
         other.close();
     }
 
+    /**
+     * ReLU at the special values, bit for bit as torch 1.13 computes them: {@code torch.relu} is clamp_min(z, 0)
+     * (NaN stays NaN, so a diverged activation shows; -0 stays -0), its gradient threshold_backward
+     * ({@code z <= 0 ? 0 : grad}: 1 at NaN); leaky_relu's gradient is {@code z > 0 ? grad : slope * grad}
+     * (slope at NaN). Values printed by torch for the z below.
+     */
+    @Test
+    void reluAtSpecialValuesIsTorchs() {
+        requireBackend();
+        float nan = Float.NaN, inf = Float.POSITIVE_INFINITY;
+        float[] z = {nan, -0f, 0f, -1f, inf, -inf, 2.5f, -3f};
+        float[] relu = {nan, -0f, 0f, 0f, inf, 0f, 2.5f, 0f};
+        float[] reluGrad = {1, 0, 0, 0, 1, 0, 1, 0};
+        float[] leakyGrad = {0.1f, 0.1f, 0.1f, 0.1f, 1, 0.1f, 1, 0.1f};
+        int n = z.length;
+        try (DeviceBuffer zb = dut.alloc(n); DeviceBuffer bias = dut.alloc(n); DeviceBuffer a = dut.alloc(n);
+             DeviceBuffer ones = dut.alloc(n); DeviceBuffer dz = dut.alloc(n)) {
+            dut.upload(z, 0, zb, 0, n);
+            dut.fill(bias, 0, n, -0f);      // z + (-0) = z for every z above, -0 included (+0 would turn -0 into +0)
+            dut.fill(ones, 0, n, 1f);
+            dut.biasActivation(Activation.RELU, 0f, zb, bias, 0, a, 1, n);
+            assertBits("relu", relu, download(a, n));
+            dut.activationBackward(Activation.RELU, 0f, zb, a, ones, dz, 1, n);
+            assertBits("relu gradient", reluGrad, download(dz, n));
+            dut.activationBackward(Activation.LEAKY_RELU, 0.1f, zb, a, ones, dz, 1, n);
+            assertBits("leaky_relu gradient", leakyGrad, download(dz, n));
+        }
+    }
+
+    private float[] download(DeviceBuffer b, int n) {
+        float[] x = new float[n];
+        dut.download(b, 0, x, 0, n);
+        return x;
+    }
+
+    private void assertBits(String what, float[] expected, float[] got) {
+        for (int i = 0; i < expected.length; i++)
+            assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(got[i]),
+                    dut.name() + " " + what + " [" + i + "]: expected " + expected[i] + ", got " + got[i]);
+    }
+
     // ---- coverage ------------------------------------------------------------------------------------
 
     /** Every method declared by Backend is exercised by the cases: a new op must join them. */

@@ -51,7 +51,7 @@ public final class ReferenceOps {
     public static double act(Activation act, double z, double slope) {
         return switch (act) {
             case LINEAR -> z;
-            case RELU -> Math.max(0, z);
+            case RELU -> z < 0 ? 0 : z;                 // torch's clamp_min: NaN and -0 kept
             case LEAKY_RELU -> z > 0 ? z : slope * z;
             case SIGMOID -> 1 / (1 + Math.exp(-z));
             case TANH -> Math.tanh(z);
@@ -64,7 +64,7 @@ public final class ReferenceOps {
     public static double actDerivative(Activation act, double z, double slope) {
         return switch (act) {
             case LINEAR -> 1;
-            case RELU -> z > 0 ? 1 : 0;
+            case RELU -> z <= 0 ? 0 : 1;                // torch's threshold_backward: 1 at NaN
             case LEAKY_RELU -> z > 0 ? 1 : slope;
             case SIGMOID -> {
                 double s = 1 / (1 + Math.exp(-z));

@@ -113,7 +113,7 @@ class ApiContractsTest {
     @Test
     void nonFiniteFeaturesAreNamedBeforeTrainingOrStandardising() {
         Dataset nan = Dataset.ofClasses("n", new float[][] {{1, 2, 3}, {4, Float.NaN, 6}}, new int[] {0, 1}, 3);
-        String expected = "n: row 1, column 2 is NaN: the features must be finite (CsvReader's NanPolicy.DROP drops such rows)";
+        String expected = "n: row 1, feature 1 is NaN: the features must be finite (CsvReader's NanPolicy.DROP drops such rows)";
         assertEquals(expected, assertThrows(IllegalArgumentException.class, () -> Standardizer.fit(nan)).getMessage());
         try (Backend b = cpu(); Trainer t = new Trainer(b, MODEL, TrainConfig.builder().batchSize(2).build())) {
             assertEquals(expected, assertThrows(IllegalArgumentException.class, () -> t.fit(nan)).getMessage());

@@ -54,7 +54,7 @@ final class CpuKernels {
                 case RELU -> {
                     for (int c = 0; c < cols; c++) {
                         float v = z[row + c] += bias[bo + c];
-                        a[row + c] = v > 0f ? v : 0f;
+                        a[row + c] = v < 0f ? 0f : v;    // torch's clamp_min: NaN and -0 kept
                     }
                 }
                 case LEAKY_RELU -> {
@@ -97,7 +97,7 @@ final class CpuKernels {
         }
         switch (act) {
             case LINEAR -> { for (int i = i0; i < i1; i++) dZ[i] = dA[i] * 1f; }
-            case RELU -> { for (int i = i0; i < i1; i++) dZ[i] = dA[i] * (z[i] > 0f ? 1f : 0f); }
+            case RELU -> { for (int i = i0; i < i1; i++) dZ[i] = dA[i] * (z[i] <= 0f ? 0f : 1f); }
             case LEAKY_RELU -> { for (int i = i0; i < i1; i++) dZ[i] = dA[i] * (z[i] > 0f ? 1f : slope); }
             default -> { for (int i = i0; i < i1; i++) dZ[i] = dA[i] * CpuMath.actDerivative(act, z[i], a[i], slope); }
         }

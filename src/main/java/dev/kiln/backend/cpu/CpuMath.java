@@ -17,7 +17,7 @@ public final class CpuMath {
     /** kiln_act_forward: a = act(z) for the element-wise activations (softmax is row-wise, see CpuKernels). */
     public static float actForward(int act, float z, float slope) {
         switch (act) {
-            case 1: return z > 0f ? z : 0f;                                   // relu
+            case 1: return z < 0f ? 0f : z;                                   // relu: torch's clamp_min (NaN, -0 kept)
             case 2: return z > 0f ? z : slope * z;                            // leaky relu
             case 3: return 1f / (1f + (float) Math.exp(-z));                  // sigmoid
             case 4: return (float) Math.tanh(z);                              // tanh
@@ -29,7 +29,7 @@ public final class CpuMath {
     /** kiln_act_derivative: d act / d z from z and a = act(z). */
     public static float actDerivative(int act, float z, float a, float slope) {
         switch (act) {
-            case 1: return z > 0f ? 1f : 0f;                                  // 0 at z = 0, as PyTorch
+            case 1: return z <= 0f ? 0f : 1f;                                 // 0 at z = 0, 1 at NaN, as PyTorch
             case 2: return z > 0f ? 1f : slope;
             case 3: return a * (1f - a);
             case 4: return 1f - a * a;

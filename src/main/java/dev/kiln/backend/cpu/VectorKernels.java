@@ -25,7 +25,7 @@ final class VectorKernels {
 
     /**
      * Rows [r0, r1), act in {LINEAR, RELU, LEAKY_RELU}: v = z + bias; Z = v; A = act(v), with relu(v) =
-     * v > 0 ? v : 0 and leaky(v) = v > 0 ? v : slope * v.
+     * v < 0 ? 0 : v (torch's clamp_min: NaN and -0 kept) and leaky(v) = v > 0 ? v : slope * v.
      */
     static void biasActivation(int act, float slope, float[] z, float[] bias, int bo, float[] a, int cols, int r0, int r1) {
         FloatVector zero = FloatVector.zero(S);
@@ -36,7 +36,7 @@ final class VectorKernels {
                 FloatVector v = FloatVector.fromArray(S, z, row + c).add(FloatVector.fromArray(S, bias, bo + c));
                 v.intoArray(z, row + c);
                 if (act == CpuKernels.RELU) {
-                    zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(a, row + c);
+                    v.blend(zero, v.compare(VectorOperators.LT, 0f)).intoArray(a, row + c);
                 } else if (act == CpuKernels.LEAKY_RELU) {
                     v.mul(slope).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(a, row + c);
                 } else {
@@ -45,7 +45,7 @@ final class VectorKernels {
             }
             for (; c < cols; c++) {
                 float v = z[row + c] += bias[bo + c];
-                a[row + c] = act == CpuKernels.RELU ? (v > 0f ? v : 0f)
+                a[row + c] = act == CpuKernels.RELU ? (v < 0f ? 0f : v)
                         : act == CpuKernels.LEAKY_RELU ? (v > 0f ? v : slope * v) : v;
             }
         }
@@ -53,23 +53,24 @@ final class VectorKernels {
 
     /**
      * Elements [i0, i1), act in {LINEAR, RELU, LEAKY_RELU}: dZ = dA * act'(z), act' = 1 (linear),
-     * z > 0 ? 1 : 0 (relu), z > 0 ? 1 : slope (leaky). dZ may be dA.
+     * z <= 0 ? 0 : 1 (relu: 1 at NaN, as torch's threshold_backward), z > 0 ? 1 : slope (leaky). dZ may be dA.
      */
     static void activationBackward(int act, float slope, float[] z, float[] dA, float[] dZ, int i0, int i1) {
         FloatVector one = FloatVector.broadcast(S, 1f);
         FloatVector low = FloatVector.broadcast(S, act == CpuKernels.LEAKY_RELU ? slope : act == CpuKernels.RELU ? 0f : 1f);
-        boolean linear = act == CpuKernels.LINEAR;
+        boolean linear = act == CpuKernels.LINEAR, relu = act == CpuKernels.RELU;
         float lowS = act == CpuKernels.LEAKY_RELU ? slope : act == CpuKernels.RELU ? 0f : 1f;
         int i = i0, vEnd = i0 + S.loopBound(i1 - i0);
         for (; i < vEnd; i += L) {
             FloatVector d = FloatVector.fromArray(S, dA, i);
             FloatVector f = one;
             if (!linear) {
-                VectorMask<Float> pos = FloatVector.fromArray(S, z, i).compare(VectorOperators.GT, 0f);
-                f = low.blend(one, pos);
+                FloatVector zv = FloatVector.fromArray(S, z, i);
+                f = relu ? one.blend(low, zv.compare(VectorOperators.LE, 0f))       // NaN: 1
+                         : low.blend(one, zv.compare(VectorOperators.GT, 0f));      // NaN: slope
             }
             d.mul(f).intoArray(dZ, i);
         }
-        for (; i < i1; i++) dZ[i] = dA[i] * (linear ? 1f : z[i] > 0f ? 1f : lowS);
+        for (; i < i1; i++) dZ[i] = dA[i] * (linear ? 1f : relu ? (z[i] <= 0f ? 0f : 1f) : z[i] > 0f ? 1f : lowS);
     }
 }
