@@ -122,10 +122,18 @@ public final class ScheduleCommand implements Callable<Integer> {
             if (datasetSize != null || batchSize != null)
                 return usage(err, "give --steps-per-epoch, or --dataset-size with --batch-size, not both");
             if (stepsPerEpoch < 1) return usage(err, "--steps-per-epoch must be at least 1, got " + stepsPerEpoch);
-            plan = new RunPlan(stepsPerEpoch, Math.multiplyExact(stepsPerEpoch, epochs));
+            if (epochs > Long.MAX_VALUE / stepsPerEpoch)
+                return usage(err, "--epochs " + epochs + " x --steps-per-epoch " + stepsPerEpoch + " is more than " + Long.MAX_VALUE + " steps");
+            plan = new RunPlan(stepsPerEpoch, stepsPerEpoch * epochs);
         } else if (datasetSize != null && batchSize != null) {
             if (datasetSize < 1 || batchSize < 1) return usage(err, "--dataset-size and --batch-size must be at least 1");
-            plan = RunPlan.of(datasetSize, batchSize, Math.toIntExact(epochs));
+            if (epochs > Integer.MAX_VALUE)
+                return usage(err, "--epochs must be at most " + Integer.MAX_VALUE + " with --dataset-size (as kiln train), got " + epochs);
+            try {
+                plan = RunPlan.of(datasetSize, batchSize, Math.toIntExact(epochs));
+            } catch (IllegalArgumentException e) {
+                return usage(err, e.getMessage());
+            }
         } else {
             return usage(err, "give --steps-per-epoch, or --dataset-size with --batch-size");
         }

@@ -1,5 +1,8 @@
 package dev.kiln.schedule;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+
 /**
  * A length of training written in one of three units and resolved to optimizer steps with a {@link RunPlan}:
  * <ul>
@@ -77,13 +80,25 @@ public record Duration(double amount, Unit unit) {
         return new Duration(amount, unit);
     }
 
-    /** The number of steps in {@code plan}. */
+    /**
+     * The number of steps in {@code plan}, rounded half up from the exact product of the decimal as written: 35%
+     * of 90 steps is 31.5, so 32 (in binary floating point 0.35 * 90 is 31.499999999999996, which rounded to 31).
+     * More than {@link Long#MAX_VALUE} steps saturates there.
+     */
     public long steps(RunPlan plan) {
         return switch (unit) {
             case STEPS -> (long) amount;
-            case EPOCHS -> Math.round(amount * plan.stepsPerEpoch());
-            case PERCENT -> Math.round(amount / 100.0 * plan.totalSteps());
+            case EPOCHS -> halfUp(written().multiply(BigDecimal.valueOf(plan.stepsPerEpoch())));
+            case PERCENT -> halfUp(written().multiply(BigDecimal.valueOf(plan.totalSteps())).movePointLeft(2));
         };
+    }
+
+    /** The amount as the shortest decimal that reads back as it: what was written, for any decimal a user writes. */
+    private BigDecimal written() { return new BigDecimal(Double.toString(amount)); }
+
+    private static long halfUp(BigDecimal x) {
+        BigDecimal r = x.setScale(0, RoundingMode.HALF_UP);
+        return r.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0 ? Long.MAX_VALUE : r.longValueExact();
     }
 
     /** The canonical text: {@code 500}, {@code 30ep}, {@code 2.5%}. */

@@ -57,7 +57,8 @@ final class Lint {
             out.add(name + ": warmup + decay (" + (w.warmup() + w.decay()) + " steps) are longer than its " + span
                     + " steps: there is no stable phase and the cooldown is cut short");
         } else if (s instanceof Cosine c && span > 0 && c.over() != span) {
-            if (span > c.over() && !c.clamp())
+            // the climb starts after step `over` (where the cosine is at min): only a piece with a step past it climbs
+            if (span - 1 > c.over() && !c.clamp())
                 out.add(name + ": its horizon (" + c.over() + " steps) is shorter than its " + span + " steps: from "
                         + where(p.start() + c.over(), plan) + " the learning rate climbs back up (to " + f(c.at(span - 1))
                         + "x at its end); make over match the run, or add clamp");
@@ -112,7 +113,7 @@ final class Lint {
         }
         long zeroFrom = lastNonZero + 1;
         long tail = total - zeroFrom;
-        if (tail >= Math.max(2, Math.round(0.05 * total)))
+        if (tail > 0 && tail >= total / 20.0)      // 5% of the run or more, a single step included
             out.add("the learning rate reaches 0 at " + where(zeroFrom, plan) + " and stays 0 for the last " + tail
                     + " steps (" + Math.round(100.0 * tail / total) + "% of the run): they train nothing");
     }

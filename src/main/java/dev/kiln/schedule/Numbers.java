@@ -11,6 +11,8 @@ import java.util.regex.Pattern;
  */
 final class Numbers {
     private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+    /** A nonzero digit before any exponent. */
+    private static final Pattern MANTISSA_NONZERO = Pattern.compile("^[^eE]*[1-9]");
 
     private Numbers() {}
 
@@ -24,6 +26,9 @@ final class Numbers {
         if (!isNumber(text)) throw new NumberFormatException("not a number: '" + text + "'");
         double v = Double.parseDouble(text);
         if (Double.isInfinite(v)) throw new NumberFormatException("number out of range: '" + text + "'");
+        // 1e-400 reads as 0: a nonzero number that became 0 would change the schedule's text and meaning
+        if (v == 0 && MANTISSA_NONZERO.matcher(text).find())
+            throw new NumberFormatException("number out of range: '" + text + "' is too small for a double (it would be 0)");
         return v == 0 ? 0.0 : v;
     }
 

@@ -14,9 +14,16 @@ public record RunPlan(long stepsPerEpoch, long totalSteps) {
         if (totalSteps < 0) throw new IllegalArgumentException("totalSteps must be >= 0, got " + totalSteps);
     }
 
-    /** The plan of {@code epochs} epochs over {@code rows} rows in batches of {@code batch}. */
+    /**
+     * The plan of {@code epochs} epochs over {@code rows} rows in batches of {@code batch}.
+     *
+     * @throws IllegalArgumentException when the run has more than {@link Long#MAX_VALUE} steps
+     */
     public static RunPlan of(long rows, int batch, int epochs) {
-        long spe = Math.max(1, (rows + batch - 1) / batch);
+        if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+        long spe = Math.max(1, rows / batch + (rows % batch == 0 ? 0 : 1));
+        if (epochs > 0 && spe > Long.MAX_VALUE / epochs)
+            throw new IllegalArgumentException(epochs + " epochs of " + spe + " steps is more than " + Long.MAX_VALUE + " steps");
         return new RunPlan(spe, spe * epochs);
     }
 }

@@ -46,6 +46,27 @@ class DurationTest {
         assertEquals(8, Duration.epochs(2.5).steps(plan)); // 7.5 -> 8
         assertEquals(2, Duration.percent(5).steps(plan));   // 1.5 -> 2
         assertEquals(7, Duration.steps(7).steps(plan));
+        // ties of the decimal as written, which binary floating point puts just below .5 (0.35 * 90 = 31.499999999999996)
+        assertEquals(32, Duration.parse("35%").steps(new RunPlan(10, 90)));      // 31.5
+        assertEquals(15, Duration.parse("0.29ep").steps(new RunPlan(50, 500)));  // 14.5
+        assertEquals(58, Duration.parse("2.3ep").steps(new RunPlan(25, 250)));   // 57.5
+        assertEquals(15, Duration.parse("29%").steps(new RunPlan(50, 50)));      // 14.5
+        assertEquals(58, Duration.parse("1.15ep").steps(new RunPlan(50, 500)));  // 57.5
+    }
+
+    @Test
+    void aDurationPastLongRangeSaturates() {
+        assertEquals(Long.MAX_VALUE, Duration.parse("1e300ep").steps(new RunPlan(1000, 1000)));
+    }
+
+    @Test
+    void aNonzeroNumberTooSmallForADoubleIsRefusedNotReadAsZero() {
+        NumberFormatException e = assertThrows(NumberFormatException.class, () -> Numbers.parse("1e-400"));
+        assertEquals("number out of range: '1e-400' is too small for a double (it would be 0)", e.getMessage());
+        assertEquals(0.0, Numbers.parse("0e-400"));
+        assertEquals(0.0, Numbers.parse("0.000"));
+        assertEquals(0.0, Numbers.parse("-0"));
+        assertThrows(ScheduleSpecException.class, () -> ScheduleSpec.parse("constant:1e-400"));
     }
 
     @Test

@@ -74,6 +74,24 @@ class LintTest {
         assertEquals(List.of("the run has no steps"), ScheduleSpec.parse("cosine").lint(new RunPlan(20, 0)));
     }
 
+    /** cosine:over=69 on 70 steps ends at min on the last step: nothing climbs (it warned "climbs back up (to 0x)"). */
+    @Test
+    void aCosineThatEndsOnTheLastStepDoesNotClimb() {
+        assertEquals(List.of(), ScheduleSpec.parse("cosine:over=69,min=0.01").lint(new RunPlan(7, 70)));
+        List<String> past = ScheduleSpec.parse("cosine:over=68,min=0.01").lint(new RunPlan(7, 70));
+        assertEquals(1, past.size(), past.toString());
+        assertTrue(past.get(0).contains("from step 68 (epoch 9.71) the learning rate climbs back up"), past.toString());
+    }
+
+    /** "0 for the last 5% of the run or more", a single step included (it took two before). */
+    @Test
+    void aZeroTailOfOneStepIsNamedWhenItIsFivePercent() {
+        assertEquals(List.of("the learning rate reaches 0 at step 3 (epoch 3) and stays 0 for the last 1 steps (25% of the run): they train nothing"),
+                ScheduleSpec.parse("multistep:at=[3],values=[1,0]").lint(new RunPlan(1, 4)));
+        assertEquals(1, ScheduleSpec.parse("multistep:at=[19],values=[1,0]").lint(new RunPlan(1, 20)).size(), "exactly 5%");
+        assertEquals(List.of(), ScheduleSpec.parse("multistep:at=[20],values=[1,0]").lint(new RunPlan(1, 21)), "under 5%");
+    }
+
     @Test
     void lintBindsAndSoReportsBadDurations() {
         assertThrows(ScheduleSpecException.class, () -> lint("step:every=0.1%"));

@@ -148,6 +148,13 @@ class ScheduleCommandTest {
         assertEquals(2, run("cosine", "--epochs", "3", "--steps-per-epoch", "4", "--base-lr", "-1").code());
         assertEquals(2, run("cosine", "--epochs", "3", "--steps-per-epoch", "4", "--png", dir.resolve("no/such/dir/x.png").toString()).code());
         assertEquals(2, run("--epochs", "3").code(), "no spec");
+        Result huge = run("cosine", "--epochs", "9999999999", "--steps-per-epoch", "9999999999");
+        assertEquals(2, huge.code());
+        assertEquals("kiln schedule: --epochs 9999999999 x --steps-per-epoch 9999999999 is more than 9223372036854775807 steps", huge.err().strip());
+        Result rows = run("cosine", "--epochs", "2147483647", "--dataset-size", "9223372036854775807", "--batch-size", "1");
+        assertEquals(2, rows.code());
+        assertTrue(rows.err().strip().startsWith("kiln schedule: 2147483647 epochs of 9223372036854775807 steps is more than"), rows.err());
+        assertEquals(2, run("cosine", "--epochs", "4294967296", "--dataset-size", "10", "--batch-size", "1").code());
         Result r = run("cosine", "--epochs", "x");
         assertEquals(2, r.code());
     }
