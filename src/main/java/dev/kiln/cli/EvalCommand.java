@@ -54,7 +54,7 @@ final class EvalCommand extends KilnCommand {
     protected int run() {
         ModelFiles.Loaded m = ModelFiles.load(model);
         String spec = ModelInput.spec(data, m);
-        Dataset d = ModelInput.labelled(spec, label != null ? label : m.setting("label"), ModelInput.seed(seed, m), m);
+        Dataset d = ModelInput.labelled(spec, label, ModelInput.seed(seed, m), m);
         int batch = ModelInput.batch(batchSize, m);
         Evaluation e;
         try (Backend backend = openBackend(backendChoice.name(), backendChoice.index(), "--backend", json);

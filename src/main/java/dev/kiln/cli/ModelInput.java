@@ -4,7 +4,10 @@ import dev.kiln.backend.Activation;
 import dev.kiln.data.Dataset;
 import dev.kiln.data.NanPolicy;
 import dev.kiln.train.Targets;
+import dev.kiln.data.CsvReader;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The data {@code kiln eval} and {@code kiln predict} feed a saved model: {@code --data} (default: the run's
@@ -33,16 +36,90 @@ final class ModelInput {
         }
     }
 
-    /** Loads labelled data for the model and applies the run's standardizer. */
+    /**
+     * Loads labelled data for the model and applies the run's standardizer. {@code label} is the {@code --label}
+     * flag (null: a CSV file's columns decide, see {@link #csv}, else the run's label column).
+     */
     static Dataset labelled(String spec, String label, long seed, ModelFiles.Loaded m) {
-        int classes = m.model().outputLayer().activation() == Activation.SOFTMAX ? m.model().outputSize() : 0;
         Dataset d;
         try {
-            d = DataSource.load(spec, true, label, seed, classes, m.classNames(), Targets.regression(m.model()), NanPolicy.REJECT, note -> {});
+            if (DataSource.isCsv(spec)) return fit(csv(Path.of(spec), m, label, true), m);
+            String column = label != null ? label : m.setting("label");
+            d = DataSource.load(spec, true, column, seed, classes(m), m.classNames(), Targets.regression(m.model()), NanPolicy.REJECT, note -> {});
         } catch (IllegalArgumentException e) {
             throw CliException.usage("--data", withoutTrainHint(e));
         }
         return fit(d, m);
+    }
+
+    private static int classes(ModelFiles.Loaded m) {
+        return m.model().outputLayer().activation() == Activation.SOFTMAX ? m.model().outputSize() : 0;
+    }
+
+    /**
+     * A CSV file for a saved model, its columns matched to the model's. Where the training file had a header
+     * (the model keeps its feature names) and this file has one, the columns are matched by name, in any order
+     * (as pandas's {@code df[features]}): the model's features, plus one more column for the label (required by
+     * eval, ignored by predict) unless {@code --label} names it. A first line that names none of the features and
+     * holds at most one name (a class label: {@code 5.1,3.5,1.4,0.2,setosa}) is data, not a header. Without names
+     * on both sides the columns are taken in order: the features alone (as many columns as the model's input,
+     * predict only), or features and a label column ({@code --label}, else the run's, else the last).
+     *
+     * @param needLabel whether the label is read (eval), or only skipped where present (predict)
+     * @return the data, not yet standardised
+     * @throws IllegalArgumentException naming the file and the columns that do not fit
+     */
+    static Dataset csv(Path file, ModelFiles.Loaded m, String label, boolean needLabel) {
+        List<String> features = m.featureNames();
+        List<String> header = new CsvReader().header(file);
+        boolean dataFirst = !header.isEmpty() && !features.isEmpty() && header.stream().noneMatch(features::contains)
+                && header.stream().filter(c -> !isNumber(c)).count() <= 1;
+        if (dataFirst) header = List.of();
+        if (!header.isEmpty() && !features.isEmpty()) {
+            List<String> missing = new ArrayList<>(features), extra = new ArrayList<>(header);
+            missing.removeAll(header);
+            extra.removeAll(features);
+            if (!missing.isEmpty())
+                throw new IllegalArgumentException(file + ": its columns (" + String.join(", ", header) + ") lack the model's feature"
+                        + (missing.size() == 1 ? " " : "s ") + String.join(", ", missing) + " (it takes " + String.join(", ", features) + ")");
+            String column = label;
+            if (column == null && extra.size() == 1) column = extra.get(0);
+            if (column == null && extra.size() > 1)
+                throw new IllegalArgumentException(file + ": besides the model's features it has " + extra.size() + " columns ("
+                        + String.join(", ", extra) + "): name the label column with --label");
+            if (column != null && !header.contains(column) && !column.matches("-?\\d+"))
+                throw new IllegalArgumentException(file + ": no label column '" + column + "' (columns: " + String.join(", ", header) + ")");
+            if (column == null && needLabel)
+                throw new IllegalArgumentException(file + ": no label column: its columns are the model's features alone");
+            if (column == null) return new CsvReader().header(CsvReader.Header.PRESENT).featuresOnly().read(file).selectFeatures(features);
+            return reader(m).header(CsvReader.Header.PRESENT).labelColumn(column).read(file).selectFeatures(features);
+        }
+        CsvReader.Header h = dataFirst ? CsvReader.Header.ABSENT : CsvReader.Header.AUTO;
+        if (!needLabel && label == null && new CsvReader().header(h).columns(file) == m.model().inputSize())
+            return new CsvReader().header(h).featuresOnly().read(file);
+        String column = label != null ? label : m.setting("label");
+        // a header-less file cannot be asked for a column by name: the run's label name means the last column there
+        if (column != null && header.isEmpty() && label == null && !column.matches("-?\\d+")) column = null;
+        CsvReader r = reader(m).header(h);
+        if (column != null) r.labelColumn(column);
+        return r.read(file);
+    }
+
+    private static CsvReader reader(ModelFiles.Loaded m) {
+        CsvReader r = new CsvReader().nanPolicy(NanPolicy.REJECT);
+        if (Targets.regression(m.model())) r.valueLabels();
+        else if (!m.classNames().isEmpty()) r.classNames(m.classNames());
+        else if (classes(m) > 0) r.classes(classes(m));
+        return r;
+    }
+
+    private static boolean isNumber(String cell) {
+        try {
+            Double.parseDouble(cell.trim());
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     /** A data error without the hint at train's --nan-policy, which eval and predict do not have (they read every row). */

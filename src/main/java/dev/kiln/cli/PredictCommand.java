@@ -2,7 +2,6 @@ package dev.kiln.cli;
 
 import dev.kiln.backend.Activation;
 import dev.kiln.backend.Backend;
-import dev.kiln.data.CsvReader;
 import dev.kiln.data.Dataset;
 import dev.kiln.report.AtomicFiles;
 import dev.kiln.train.TrainConfig;
@@ -26,8 +25,9 @@ import picocli.CommandLine.Option;
         description = {"Write a saved model's predictions for every row of a data set as CSV.", ""},
         footer = {"",
             "CSV data may hold the features alone (as many columns as the model's input)",
-            "or features and a label column, which is ignored. A standardised run's",
-            "scaling is applied.",
+            "or features and a label column, which is ignored. Where the training file",
+            "and this one have headers, columns are matched by name, in any order.",
+            "A standardised run's scaling is applied.",
             "",
             "Examples:",
             "  kiln predict --model runs/iris --data new_flowers.csv --out predictions.csv",
@@ -86,32 +86,14 @@ final class PredictCommand extends KilnCommand {
 
     private Dataset load(ModelFiles.Loaded m) {
         String spec = DataSource.resolve(data, Path.of("").toAbsolutePath());
-        long s = ModelInput.seed(seed, m);
-        String labelColumn = label != null ? label : m.setting("label");
         if (DataSource.isCsv(spec)) {
             try {
-                Path file = Path.of(spec);
-                List<String> header = new CsvReader().header(file), features = m.featureNames();
-                if (!header.isEmpty() && !features.isEmpty()) {
-                    // the training file's columns are known: the header says which of this file's are features
-                    if (header.equals(features)) return ModelInput.fit(new CsvReader().featuresOnly().read(file), m);
-                    for (int i = 0; i < header.size() && label == null; i++) {
-                        List<String> rest = new java.util.ArrayList<>(header);
-                        rest.remove(i);
-                        if (rest.equals(features)) labelColumn = Integer.toString(i);
-                    }
-                    if (labelColumn == null || !header.contains(labelColumn) && !labelColumn.matches("-?\\d+"))
-                        throw new IllegalArgumentException(file + ": its columns (" + String.join(", ", header)
-                                + ") are not the model's features (" + String.join(", ", features) + "), alone or with a label column");
-                } else if (new CsvReader().columns(file) == m.model().inputSize()) {
-                    // as many columns as the model's input: features alone; otherwise features and a label column
-                    return ModelInput.fit(new CsvReader().featuresOnly().read(file), m);
-                }
+                return ModelInput.fit(ModelInput.csv(Path.of(spec), m, label, false), m);
             } catch (IllegalArgumentException e) {
                 throw CliException.usage("--data", ModelInput.withoutTrainHint(e));
             }
         }
-        return ModelInput.labelled(spec, labelColumn, s, m);
+        return ModelInput.labelled(spec, label, ModelInput.seed(seed, m), m);
     }
 
     /** The predictions as CSV text; {@code predicted} is the class's name where the training data named them. */

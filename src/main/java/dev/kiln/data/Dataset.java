@@ -203,6 +203,33 @@ public final class Dataset {
         finite = true;
     }
 
+    /**
+     * The same rows with the feature columns named {@code names}, in that order (pandas's {@code df[names]}):
+     * how a file whose columns come in another order is matched to a model trained on named columns. Targets,
+     * labels and class names are kept; {@code this} when the names are already the features in order.
+     *
+     * @throws IllegalArgumentException when this set's features have no names, or naming a column it lacks or
+     *                                  a name given twice
+     */
+    public Dataset selectFeatures(List<String> names) {
+        if (featureNames.isEmpty()) throw new IllegalArgumentException(name + ": its feature columns have no names to select by");
+        if (names.equals(featureNames)) return this;
+        int[] idx = new int[names.size()];
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < idx.length; i++) {
+            String n = names.get(i);
+            if (!seen.add(n)) throw new IllegalArgumentException(name + ": feature '" + n + "' is selected twice");
+            idx[i] = featureNames.indexOf(n);
+            if (idx[i] < 0)
+                throw new IllegalArgumentException(name + ": no feature column '" + n + "' (its columns: " + String.join(", ", featureNames) + ")");
+        }
+        int k = idx.length;
+        float[] f = new float[rows * k];
+        for (int r = 0; r < rows; r++)
+            for (int i = 0; i < k; i++) f[r * k + i] = features[r * cols + idx[i]];
+        return new Dataset(name, f, k, targets, labels, targetCols, classes, names, classNames);
+    }
+
     /** The same data under another name. */
     public Dataset renamed(String newName) {
         return new Dataset(newName, features, cols, targets, labels, targetCols, classes, featureNames, classNames);

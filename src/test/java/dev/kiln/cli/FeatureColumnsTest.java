@@ -40,13 +40,77 @@ class FeatureColumnsTest {
         Files.writeString(mixed, "a,b,c,label\n0,0,1,0\n1,1,0,1\n");
         String err = Cli.run("predict", "--model", run.toString(), "--data", mixed.toString(), "--backend", "cpu",
                 "--out", tmp.resolve("p3.csv").toString()).failsWith(2).err();
-        assertTrue(err.contains(mixed + ": its columns (a, b, c, label) are not the model's features (a, b, c, d), alone or with a label column"), err);
+        assertTrue(err.contains(mixed + ": its columns (a, b, c, label) lack the model's feature d (it takes a, b, c, d)"), err);
         assertFalse(Files.exists(tmp.resolve("p3.csv")));
 
         // eval: the features of a labelled file must be the training's
         Path renamed = tmp.resolve("renamed.csv");
         Files.writeString(renamed, "a,b,x,d,label\n0,0,1,1,0\n1,1,0,0,1\n");
         err = Cli.run("eval", "--model", run.toString(), "--data", renamed.toString(), "--backend", "cpu").failsWith(2).err();
-        assertTrue(err.contains("feature columns (a, b, x, d) are not the training's (a, b, c, d)"), err);
+        assertTrue(err.contains(renamed + ": its columns (a, b, x, d, label) lack the model's feature c (it takes a, b, c, d)"), err);
+    }
+
+    /**
+     * Columns in another order are found by name, as pandas's df[features] finds them (they were refused), for
+     * predict and eval alike; eval finds a label column anywhere without --label (it needed the flag).
+     */
+    @Test
+    void columnsInAnotherOrderAreMatchedByNameForPredictAndEval(@TempDir Path tmp) throws Exception {
+        Path train = tmp.resolve("train.csv"), run = tmp.resolve("run");
+        Files.writeString(train, TRAIN);
+        Cli.run("train", "--data", train.toString(), "--layers", "4:relu,2:softmax", "--epochs", "2", "--batch-size", "3",
+                "--standardize", "--backend", "cpu", "--out", run.toString(), "--quiet").ok();
+        // the training rows themselves: in order, shuffled columns with the label first, and features only shuffled
+        Path inOrder = tmp.resolve("in-order.csv"), shuffled = tmp.resolve("shuffled.csv"), featuresShuffled = tmp.resolve("fs.csv");
+        Files.writeString(inOrder, TRAIN);
+        StringBuilder s = new StringBuilder("label,d,b,a,c\n"), f = new StringBuilder("c,a,d,b\n");
+        for (String line : TRAIN.split("\n")) {
+            if (line.startsWith("a,")) continue;
+            String[] v = line.split(",");
+            s.append(String.join(",", v[4], v[3], v[1], v[0], v[2])).append('\n');
+            f.append(String.join(",", v[2], v[0], v[3], v[1])).append('\n');
+        }
+        Files.writeString(shuffled, s.toString());
+        Files.writeString(featuresShuffled, f.toString());
+        Path p1 = tmp.resolve("p1.csv"), p2 = tmp.resolve("p2.csv"), p3 = tmp.resolve("p3.csv");
+        Cli.run("predict", "--model", run.toString(), "--data", inOrder.toString(), "--backend", "cpu", "--out", p1.toString()).ok();
+        Cli.run("predict", "--model", run.toString(), "--data", shuffled.toString(), "--backend", "cpu", "--out", p2.toString()).ok();
+        Cli.run("predict", "--model", run.toString(), "--data", featuresShuffled.toString(), "--backend", "cpu", "--out", p3.toString()).ok();
+        assertEquals(Files.readString(p1), Files.readString(p2));
+        assertEquals(Files.readString(p1), Files.readString(p3));
+        String e1 = Cli.run("eval", "--model", run.toString(), "--data", inOrder.toString(), "--backend", "cpu", "--json").ok().out();
+        String e2 = Cli.run("eval", "--model", run.toString(), "--data", shuffled.toString(), "--backend", "cpu", "--json").ok().out();
+        assertEquals(e1.replace(inOrder.toString(), "F"), e2.replace(shuffled.toString(), "F"), "the same loss and accuracy");
+        // eval needs a label; two extra columns need --label
+        String err = Cli.run("eval", "--model", run.toString(), "--data", featuresShuffled.toString(), "--backend", "cpu").failsWith(2).err();
+        assertTrue(err.contains("no label column: its columns are the model's features alone"), err);
+        Path two = tmp.resolve("two.csv");
+        Files.writeString(two, "id,a,b,c,d,label\n7,0,0,1,1,0\n8,1,1,0,0,1\n");
+        err = Cli.run("eval", "--model", run.toString(), "--data", two.toString(), "--backend", "cpu").failsWith(2).err();
+        assertTrue(err.contains("besides the model's features it has 2 columns (id, label): name the label column with --label"), err);
+        Cli.run("eval", "--model", run.toString(), "--data", two.toString(), "--label", "label", "--backend", "cpu").ok();   // id left out
+    }
+
+    /**
+     * A header-less file whose first row holds a class name (5.1,3.5,1.4,0.2,setosa) is data: predict took that
+     * row for a header and refused the file, though train and eval read it.
+     */
+    @Test
+    void aHeaderlessFileWithClassNamesIsDataForPredict(@TempDir Path tmp) throws Exception {
+        Path train = tmp.resolve("train.csv"), run = tmp.resolve("run");
+        Files.writeString(train, "a,b,species\n0,1,cat\n1,0,dog\n0.1,0.9,cat\n0.9,0.2,dog\n");
+        Cli.run("train", "--data", train.toString(), "--layers", "3:relu,2:softmax", "--epochs", "2", "--batch-size", "2",
+                "--backend", "cpu", "--out", run.toString(), "--quiet").ok();
+        Path withHeader = tmp.resolve("h.csv"), without = tmp.resolve("n.csv");
+        Files.writeString(withHeader, "a,b,species\n0.2,0.7,dog\n0.8,0.1,cat\n");
+        Files.writeString(without, "0.2,0.7,dog\n0.8,0.1,cat\n");
+        Path p1 = tmp.resolve("p1.csv"), p2 = tmp.resolve("p2.csv");
+        Cli.run("predict", "--model", run.toString(), "--data", withHeader.toString(), "--backend", "cpu", "--out", p1.toString()).ok();
+        Cli.run("predict", "--model", run.toString(), "--data", without.toString(), "--backend", "cpu", "--out", p2.toString()).ok();
+        assertEquals(Files.readString(p1), Files.readString(p2));
+        assertEquals(3, Files.readAllLines(p2).size(), "a header and two rows");
+        String e1 = Cli.run("eval", "--model", run.toString(), "--data", withHeader.toString(), "--backend", "cpu", "--json").ok().out();
+        String e2 = Cli.run("eval", "--model", run.toString(), "--data", without.toString(), "--backend", "cpu", "--json").ok().out();
+        assertEquals(e1.replace(withHeader.toString(), "F"), e2.replace(without.toString(), "F"));
     }
 }
