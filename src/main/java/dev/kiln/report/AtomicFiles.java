@@ -19,6 +19,11 @@ import java.security.SecureRandom;
  * bytes go to a hidden temporary file in the target's directory ({@code .NAME.RANDOM.tmp}), are forced to
  * the disk, and the temporary file is renamed over the target (an atomic rename(2) on one file system).
  * On any failure the temporary file is removed and the target is left as it was.
+ *
+ * <p>A symbolic link is followed, and the file it points to is replaced (the link stays a link, as
+ * {@code sed -i --follow-symlinks} and editors keep it); a target that exists and is not a regular file (a
+ * FIFO, {@code /dev/stdout}, a device) is written to in place, since renaming a file over it would replace
+ * the device node or pipe with a plain file.
  */
 public final class AtomicFiles {
     private AtomicFiles() {}
@@ -47,9 +52,16 @@ public final class AtomicFiles {
      */
     public static void write(Path target, Content content) {
         Path abs = target.toAbsolutePath();
-        Path dir = abs.getParent();
         Path tmp = null;
         try {
+            abs = followLinks(abs);
+            if (Files.exists(abs) && !Files.isRegularFile(abs) && !Files.isDirectory(abs)) {
+                try (OutputStream out = Files.newOutputStream(abs, StandardOpenOption.WRITE)) {
+                    content.writeTo(out);
+                }
+                return;
+            }
+            Path dir = abs.getParent();
             Files.createDirectories(dir);
             tmp = createHidden(dir, "." + abs.getFileName() + ".", ".tmp", false);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -71,6 +83,15 @@ public final class AtomicFiles {
                 }
             }
         }
+    }
+
+    /** The path a chain of symbolic links ends at (which need not exist yet). */
+    static Path followLinks(Path p) throws IOException {
+        for (int hops = 0; Files.isSymbolicLink(p); hops++) {
+            if (hops == 40) throw new IOException("too many levels of symbolic links");
+            p = p.getParent().resolve(Files.readSymbolicLink(p)).normalize();
+        }
+        return p;
     }
 
     /**

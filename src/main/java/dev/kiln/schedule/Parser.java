@@ -27,7 +27,9 @@ import java.util.Map;
 final class Parser {
     private final String text;
     private final List<Token> tokens;
-    private int i;
+    private int i, depth;
+    /** Parentheses nest at most this deep: far past any schedule, and short of the parser's and printer's stack. */
+    static final int MAX_DEPTH = 100;
 
     private Parser(String text) {
         this.text = text;
@@ -145,8 +147,10 @@ final class Parser {
         if (t == null) throw errorAtEnd("expected a schedule");
         if (t.is("(")) {
             i++;
+            if (++depth > MAX_DEPTH) throw error(t, "parentheses nested more than " + MAX_DEPTH + " deep");
             if (peek() == null) throw errorAtEnd("expected a schedule after '('");
             Ast.Node inner = pipe();
+            depth--;
             if (!at(")")) {
                 if (peek() == null) throw error(t, "this '(' is never closed");
                 throw error(peek(), "expected ')' to close the '(' at column " + (t.pos() + 1) + ", got '" + peek().text() + "'");

@@ -146,6 +146,17 @@ class GrammarTest {
         assertTrue(e.getMessage().contains("every=0.1% is 0 steps in this run (10 steps per epoch, 100 in all)"), e.getMessage());
     }
 
+    /** 2000 nested parentheses overflowed the parser's stack (a StackOverflowError and a trace, exit 1). */
+    @Test
+    void deepNestingIsAnErrorNotAStackOverflow() {
+        String ok = "(".repeat(Parser.MAX_DEPTH) + "constant" + ")".repeat(Parser.MAX_DEPTH);
+        assertEquals("constant", ScheduleSpec.parse(ok).toString());
+        String deep = "(".repeat(2000) + "constant" + ")".repeat(2000);
+        ScheduleSpecException e = assertThrows(ScheduleSpecException.class, () -> ScheduleSpec.parse(deep));
+        assertEquals(Parser.MAX_DEPTH, e.position(), "the first '(' past the limit");
+        assertTrue(e.getMessage().contains("parentheses nested more than 100 deep"), e.getMessage());
+    }
+
     @Test
     void nullAndUnknownFamilies() {
         assertThrows(ScheduleSpecException.class, () -> ScheduleSpec.parse(null));
