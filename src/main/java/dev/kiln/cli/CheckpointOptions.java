@@ -102,8 +102,23 @@ public final class CheckpointOptions {
         nanPolicy();
         if (keep != null && keep < 1) throw CliException.usage("--keep: must be >= 1, got " + keep);
         if (replan && resume == null) throw CliException.usage("--replan: only with --resume");
+        if (directory != null) checkWritable(directory);
         if (resume == null) return Optional.empty();
         return resumePoint().configFile();
+    }
+
+    /**
+     * A checkpoint directory that cannot be written is found now, not at the first checkpoint after epochs of
+     * training: the directory, or the nearest existing directory above it, must be a writable directory.
+     */
+    private static void checkWritable(Path dir) {
+        Path p = dir.toAbsolutePath().normalize();
+        while (p != null && !java.nio.file.Files.exists(p)) p = p.getParent();
+        if (p == null) return;
+        if (!java.nio.file.Files.isDirectory(p))
+            throw CliException.usage("--checkpoint-dir: " + dir + ": " + p + " is not a directory");
+        if (!java.nio.file.Files.isWritable(p))
+            throw CliException.usage("--checkpoint-dir: " + dir + ": cannot write in " + p + " (permission denied)");
     }
 
     private Checkpointing checkpointing;

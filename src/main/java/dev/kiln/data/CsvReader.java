@@ -154,6 +154,8 @@ public final class CsvReader {
             return out;
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(file + ": no such file");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IllegalArgumentException(file + ": cannot read (permission denied)");
         } catch (UncheckedIOException e) {
             if (e.getCause() instanceof CSVException c) throw new IllegalArgumentException(file + ": " + c.getMessage());
             if (e.getCause() instanceof java.nio.charset.CharacterCodingException) throw notUtf8(file);
@@ -226,6 +228,8 @@ public final class CsvReader {
             return read(file.toString(), r);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(file + ": no such file");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IllegalArgumentException(file + ": cannot read (permission denied)");
         } catch (UncheckedIOException e) {
             if (e.getCause() instanceof java.nio.charset.CharacterCodingException) throw notUtf8(file);
             throw e;
@@ -247,6 +251,8 @@ public final class CsvReader {
             head = in.readNBytes(512);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(file + ": no such file");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IllegalArgumentException(file + ": cannot read (permission denied)");
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": " + e.getMessage(), e);
         }

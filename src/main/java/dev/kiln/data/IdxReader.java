@@ -76,6 +76,8 @@ public final class IdxReader {
             return parse(file.toString(), in, minDims);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(file + ": no such file");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IllegalArgumentException(file + ": cannot read (permission denied)");
         } catch (java.util.zip.ZipException e) {
             throw new IllegalArgumentException(file + ": corrupt gzip data (" + e.getMessage() + ")");
         } catch (EOFException e) {

@@ -42,7 +42,10 @@ class BadInputTest {
                 Arguments.of("unknown backend", List.of("--backend", "tpu"), List.of("--backend", "'tpu'")),
                 Arguments.of("batch of zero", List.of("--batch-size", "0"), List.of("--batch-size", "0")),
                 Arguments.of("missing init", List.of("--init", "w.safetensors"), List.of("--init", "w.safetensors")),
-                Arguments.of("missing config", List.of("--config", "nothere.yaml"), List.of("--config", "nothere.yaml")));
+                Arguments.of("missing config", List.of("--config", "nothere.yaml"), List.of("--config", "nothere.yaml")),
+                // found before training, not at the first checkpoint (that lost the epochs before it)
+                Arguments.of("checkpoint dir under a file", List.of("--checkpoint-every", "1", "--checkpoint-dir", "pom.xml/ck"),
+                        List.of("--checkpoint-dir: pom.xml/ck:", "pom.xml is not a directory")));
     }
 
     @ParameterizedTest(name = "{0}")

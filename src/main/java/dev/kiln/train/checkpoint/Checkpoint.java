@@ -174,6 +174,8 @@ public final class Checkpoint {
             return Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new CheckpointException(file + ": missing (an incomplete checkpoint directory)");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new CheckpointException(file + ": cannot read (permission denied)");
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": " + e.getMessage(), e);
         }
