@@ -16,10 +16,15 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 public final class CompareChart {
     private CompareChart() {}
 
-    /** Colours that stay apart on white (Tableau 10), one per variant. */
+    /**
+     * Colours that stay apart on white, one per variant: Tableau 10, then the darker half of Tableau 20's
+     * pairs, so that 20 variants get 20 colours (an 11th took the first's blue before).
+     */
     private static final Color[] PALETTE = {
         new Color(0x4E79A7), new Color(0xF28E2B), new Color(0xE15759), new Color(0x76B7B2), new Color(0x59A14F),
-        new Color(0xEDC948), new Color(0xB07AA1), new Color(0xFF9DA7), new Color(0x9C755F), new Color(0xBAB0AC)};
+        new Color(0xEDC948), new Color(0xB07AA1), new Color(0xFF9DA7), new Color(0x9C755F), new Color(0xBAB0AC),
+        new Color(0x1F77B4), new Color(0xFF7F0E), new Color(0x2CA02C), new Color(0xD62728), new Color(0x9467BD),
+        new Color(0x8C564B), new Color(0xE377C2), new Color(0x7F7F7F), new Color(0xBCBD22), new Color(0x17BECF)};
 
     /**
      * One variant's curves.
@@ -40,13 +45,18 @@ public final class CompareChart {
             Color colour = PALETTE[i % PALETTE.length];
             History h = v.history();
             double[] x = Png.indices(h.epochs().size());
-            paint(Png.line(loss, v.name() + " loss", x, h.column("loss"), false), colour);
+            // a diverged run's points stop (NaN) or leave the top of the trimmed axis: the legend says why
+            boolean diverged = false;
+            for (double l : h.column("loss")) diverged |= !Double.isFinite(l);
+            paint(Png.line(loss, v.name() + (diverged ? " loss (diverged)" : " loss"), x, h.column("loss"), false), colour);
             paint(Png.line(loss, v.name() + " val_loss", x, h.column("val_loss"), true), colour);
             double[] rates = h.stepLearningRates();
             double[][] r = Png.envelope(RunCharts.stepsInEpochs(rates.length, v.stepsPerEpoch()), rates);
             XYSeries s = paint(Png.line(lr, v.name(), r[0], r[1], false), colour);
             if (s != null) s.setMarker(SeriesMarkers.NONE);
         }
+        Png.axes(loss, Png.YScale.TRIM_OUTLIERS);
+        Png.axes(lr, Png.YScale.LOG_IF_WIDE);
         Png.write(file, List.of(loss, lr));
     }
 

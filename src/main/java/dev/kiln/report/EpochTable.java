@@ -61,6 +61,8 @@ public final class EpochTable {
 
     static String fixed(double v, int decimals) {
         if (Double.isNaN(v)) return "-";
+        // a diverging loss (5.36e31) in fixed notation is 38 characters and pushed the row out of its columns
+        if (Math.abs(v) >= 1e6) return String.format(Locale.ROOT, "%.3e", v);
         return String.format(Locale.ROOT, "%." + decimals + "f", v);
     }
 

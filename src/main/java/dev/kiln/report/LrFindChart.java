@@ -50,7 +50,9 @@ public final class LrFindChart {
 
     /** A single marked point on the smoothed curve at the recorded rate nearest to {@code lr}. */
     private static void mark(XYChart c, String name, LrFinder.Result r, double lr) {
-        if (!Double.isFinite(lr) || r.steps() == 0) return;
+        // a suggestion outside the sweep (minimum/10 below its start) has no point on the curve: it is not drawn at
+        // the nearest end, where it read as a different rate (the value is printed by lr-find)
+        if (!Double.isFinite(lr) || r.steps() == 0 || lr < r.lrs()[0] || lr > r.lrs()[r.steps() - 1]) return;
         int best = 0;
         for (int i = 1; i < r.steps(); i++)
             if (Math.abs(Math.log(r.lrs()[i] / lr)) < Math.abs(Math.log(r.lrs()[best] / lr))) best = i;

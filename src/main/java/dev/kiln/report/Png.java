@@ -31,7 +31,9 @@ public final class Png {
     public static XYChart chart(String title, String xTitle, String yTitle, int height) {
         XYChart c = new XYChartBuilder().width(WIDTH).height(height).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         c.getStyler().setChartBackgroundColor(Color.WHITE);
-        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        // below the plot: inside it, the legend covered the curves it names (a constant lr at the top right)
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         c.getStyler().setPlotGridLinesVisible(true);
         c.getStyler().setXAxisTickMarkSpacingHint(110);   // long step axes otherwise print labels into each other
         // epochs on an axis of steps are fractions (step 16 of 23 an epoch is 0.6956...): two decimals at most
@@ -96,6 +98,128 @@ public final class Png {
             ry[k++] = y[second];
         }
         return new double[][] {rx, ry};
+    }
+
+    /** How a chart's y axis is scaled by {@link #axes}. */
+    public enum YScale {
+        /** Linear over all the finite values. */
+        LINEAR,
+        /**
+         * Linear over the bulk of the values: a few far above the rest (a diverged run's loss, 1e33 beside
+         * 0.5) are left above the top, as TensorBoard's "ignore outliers" does, or every other curve is flat.
+         */
+        TRIM_OUTLIERS,
+        /**
+         * Logarithmic where every value is positive, they span two decades or more, and a linear axis would draw
+         * them on zero: series whose peaks are two decades apart (Adam at 1e-3 beside SGD at 0.1), or most
+         * points under 1% of the largest (an exponential decay to 1e-6, a plateau's cuts). A cosine or warmup to
+         * near 0 keeps its familiar linear shape, and so does a chart with a second axis (XChart's log scale
+         * would take the momentum axis too).
+         */
+        LOG_IF_WIDE
+    }
+
+    /** Values of one axis group: the finite values of the series' y (or x) data. */
+    private static double[] values(XYChart c, boolean x, int group) {
+        List<Double> v = new ArrayList<>();
+        for (XYSeries s : c.getSeriesMap().values()) {
+            if (!x && s.getYAxisGroup() != group) continue;
+            for (double d : x ? s.getXData() : s.getYData()) if (Double.isFinite(d)) v.add(d);
+        }
+        double[] out = new double[v.size()];
+        for (int i = 0; i < out.length; i++) out[i] = v.get(i);
+        java.util.Arrays.sort(out);
+        return out;
+    }
+
+    /**
+     * Fixes a chart's axes to the range of its data, after its series are added, with round ticks on both.
+     *
+     * <p>Why the guard series: XChart 3.8.8 puts the ticks of an axis at the data's own values when it
+     * judges them equally spaced, which it decides with an absolute tolerance of 1e-4
+     * ({@code AxisTickCalculator_.areValuesEquallySpaced}): every curve of learning rates below 1e-3 passes,
+     * and so do steps at x = s / stepsPerEpoch, and the axes came out with 25 labels such as .000009938403622
+     * or steps of 0.24 epochs. An invisible two-point series far outside the fixed ranges breaks the equal
+     * spacing, so XChart takes its ordinary 1-2-5 ticks; being outside the ranges, it is never drawn.
+     */
+    public static void axes(XYChart c, YScale scale) {
+        double[] xs = values(c, true, 0), ys = values(c, false, 0);
+        if (xs.length == 0 || ys.length == 0) return;
+        double x0 = xs[0], x1 = xs[xs.length - 1];
+        if (x1 == x0) {     // one point (a run of one epoch, or diverged after its first): a unit around it
+            x0 -= 0.5;
+            x1 += 0.5;
+        }
+        c.getStyler().setXAxisMin(x0);
+        c.getStyler().setXAxisMax(x1);
+        double y0 = ys[0], y1 = ys[ys.length - 1];
+        if (scale == YScale.LOG_IF_WIDE && y0 > 0 && y1 / y0 >= 100 && !hasSecondAxis(c) && (peaksApart(c) || mostlySmall(ys, y1))) {
+            c.getStyler().setYAxisLogarithmic(true);
+            c.getStyler().setYAxisDecimalPattern("0.#E0");
+            c.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(y0))));   // whole decades
+            c.getStyler().setYAxisMax(Math.pow(10, Math.ceil(Math.log10(y1))));
+        } else {
+            if (scale == YScale.TRIM_OUTLIERS && ys.length >= 4) {
+                // far above the bulk: a thousand times the spread of its lower three quarters (a diverged run's
+                // 4e6 and 5e23 beside 0.5 to 2.3), not a first epoch's loss of 20 beside 0.1 to 0.5
+                double q = ys[(int) Math.floor(0.75 * (ys.length - 1))];
+                double limit = q + 1000 * (q - y0);
+                if (y1 > limit && q > y0) {
+                    int k = ys.length - 1;
+                    while (k > 0 && ys[k] > limit) k--;
+                    y1 = ys[k];
+                }
+            }
+            if (y1 == y0) {     // a flat curve: a band around it
+                double pad = y0 == 0 ? 1 : Math.abs(y0) * 0.1;
+                y0 -= pad;
+                y1 += pad;
+            }
+            double pad = 0.04 * (y1 - y0);
+            double lo = ys[0] >= 0 && y0 - pad < 0 ? 0 : y0 - pad, hi = y1 + pad;
+            c.getStyler().setYAxisMin(lo);
+            c.getStyler().setYAxisMax(hi);
+            c.getStyler().setYAxisDecimalPattern(pattern(hi - lo, Math.max(Math.abs(lo), Math.abs(hi))));
+        }
+        double far = 1e300;
+        boolean logY = c.getStyler().isYAxisLogarithmic();
+        // unequal steps from the data to the guard's points whatever the data (-far, data, far/3)
+        XYSeries guard = c.addSeries("\u200b", new double[] {-far, far / 3}, new double[] {logY ? 1 / far : -far, far / 3});
+        guard.setShowInLegend(false);
+        guard.setMarker(SeriesMarkers.NONE);
+        guard.setLineColor(new Color(0, 0, 0, 0));
+    }
+
+    private static boolean hasSecondAxis(XYChart c) {
+        for (XYSeries s : c.getSeriesMap().values()) if (s.getYAxisGroup() != 0) return true;
+        return false;
+    }
+
+    /** Whether the series' largest values are two decades apart or more. */
+    private static boolean peaksApart(XYChart c) {
+        double lo = Double.POSITIVE_INFINITY, hi = 0;
+        for (XYSeries s : c.getSeriesMap().values()) {
+            double peak = Double.NEGATIVE_INFINITY;
+            for (double d : s.getYData()) if (Double.isFinite(d)) peak = Math.max(peak, d);
+            if (peak > 0) {
+                lo = Math.min(lo, peak);
+                hi = Math.max(hi, peak);
+            }
+        }
+        return hi / lo >= 100;
+    }
+
+    /** Whether more than half of the sorted values lie under 1% of the largest. */
+    private static boolean mostlySmall(double[] sorted, double largest) {
+        return sorted[sorted.length / 2] < largest / 100;
+    }
+
+    /** A decimal pattern for ticks over a span: enough decimals for about six 1-2-5 steps, plain or scientific. */
+    static String pattern(double span, double magnitude) {
+        if (magnitude >= 1e6 || magnitude < 1e-3) return "0.##E0";
+        double step = span / 6;
+        int decimals = Math.max(0, (int) Math.ceil(-Math.log10(step)) + 1);
+        return decimals == 0 ? "#,##0" : "0." + "#".repeat(Math.min(decimals, 8));
     }
 
     /** Writes one chart. */

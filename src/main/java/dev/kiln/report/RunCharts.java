@@ -3,7 +3,6 @@ package dev.kiln.report;
 import dev.kiln.train.History;
 import java.nio.file.Path;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.style.Styler;
 
 /**
  * The charts of one training run: {@code loss.png} (training and validation loss per epoch),
@@ -19,6 +18,7 @@ public final class RunCharts {
         double[] x = Png.indices(h.epochs().size());
         Png.line(c, "loss", x, h.column("loss"), false);
         Png.line(c, "val_loss", x, h.column("val_loss"), true);
+        Png.axes(c, Png.YScale.TRIM_OUTLIERS);
         Png.write(file, c);
     }
 
@@ -31,10 +31,10 @@ public final class RunCharts {
     /** Writes the accuracy chart. */
     public static void accuracy(Path file, String title, History h) {
         XYChart c = Png.chart(title, "epoch", "accuracy", 450);
-        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
         double[] x = Png.indices(h.epochs().size());
         Png.line(c, "accuracy", x, h.column("accuracy"), false);
         Png.line(c, "val_accuracy", x, h.column("val_accuracy"), true);
+        Png.axes(c, Png.YScale.LINEAR);
         Png.write(file, c);
     }
 
@@ -44,6 +44,7 @@ public final class RunCharts {
         c.getStyler().setLegendVisible(false);
         double[][] r = Png.envelope(Png.indices(lrPerStep.length), lrPerStep);
         Png.line(c, "lr", r[0], r[1], false);
+        Png.axes(c, Png.YScale.LOG_IF_WIDE);
         Png.write(file, c);
     }
 

@@ -56,11 +56,9 @@ public final class ScheduleChart {
      */
     public static void write(Path file, String title, String xTitle, double[][] lr, double[][] momentum) throws IOException {
         if (lr[0].length == 0) throw new IllegalArgumentException("chart: nothing to draw (the run has no steps)");
-        XYChart chart = new XYChartBuilder().width(900).height(500).title(title).xAxisTitle(xTitle).yAxisTitle("learning rate").build();
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
-        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        XYChart chart = Png.chart(title, xTitle, "learning rate", 500);
         XYSeries s = chart.addSeries("learning rate", lr[0], lr[1]);
-        s.setMarker(SeriesMarkers.NONE);
+        s.setMarker(lr[0].length <= 60 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);   // a 1-step run is one point
         if (momentum != null && momentum[0].length > 0) {
             XYSeries ms = chart.addSeries("momentum", momentum[0], momentum[1]);
             ms.setMarker(SeriesMarkers.NONE);
@@ -70,6 +68,7 @@ public final class ScheduleChart {
         } else {
             chart.getStyler().setLegendVisible(false);
         }
+        Png.axes(chart, Png.YScale.LOG_IF_WIDE);
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
         if (dir != null && !Files.isDirectory(dir)) throw new IOException("no such directory: " + dir);
