@@ -122,6 +122,12 @@ public final class IdxReader {
         if (data.length < total)
             throw new IllegalArgumentException(name + ": truncated: the header promises " + shape(dims) + " = " + total
                     + " bytes of data, but the file holds " + data.length);
+        // more data than the header declares: a wrong dimension in the header, and every row would be misaligned
+        long extra = 0;
+        for (byte[] rest; (rest = d.readNBytes(1 << 16)).length > 0; ) extra += rest.length;
+        if (extra > 0)
+            throw new IllegalArgumentException(name + ": the header declares " + shape(dims) + " = " + total + " bytes of data, but the file"
+                    + " holds " + (total + extra) + " (" + extra + " more): a dimension in the header is wrong");
         return new Idx(dims, data);
     }
 

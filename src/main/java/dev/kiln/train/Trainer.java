@@ -245,6 +245,10 @@ public final class Trainer implements AutoCloseable {
         trainRows = n;
         dataShape = shape;
         plan = RunPlan.of(n, batch, config.epochs());
+        if (step > plan.totalSteps())
+            throw new IllegalArgumentException("the checkpoint at step " + step + " is past the end of this run (" + plan.totalSteps()
+                    + " steps in " + config.epochs() + " epochs): resume with at least " + (epoch + (stepInEpoch > 0 ? 1 : 0))
+                    + " epochs");
         BoundSchedule bound = config.schedule().apply(plan);
         if (bound == null) throw new IllegalArgumentException("the configured schedule binder returned null for " + plan);
         if (checkScheduleOnFit != null && !checkScheduleOnFit.equals(bound.spec()))

@@ -81,6 +81,18 @@ class IdxReaderTest {
         assertMessage(cutGz.toString(), () -> IdxReader.read(cutGz, lab));
     }
 
+    /** A header that declares less than the file holds (3x2x2 over 3x2x3 pixels) misaligned every row, silently. */
+    @Test
+    void moreDataThanTheHeaderDeclaresIsNamed() throws IOException {
+        Path lab = Files.write(dir.resolve("lab"), idx(new int[] {3}, LABELS));
+        byte[] longer = Arrays.copyOf(idx(new int[] {3, 2, 2}, PIXELS), 16 + 18);
+        Path img = Files.write(dir.resolve("img"), longer);
+        assertMessage(img + ": the header declares 3x2x2 = 12 bytes of data, but the file holds 18 (6 more): a dimension in the header is wrong",
+                () -> IdxReader.read(img, lab));
+        Path imgGz = Files.write(dir.resolve("img.gz"), gzip(longer));
+        assertMessage(imgGz + ": the header declares 3x2x2 = 12 bytes of data, but the file holds 18", () -> IdxReader.read(imgGz, lab));
+    }
+
     @Test
     void countMismatchIsNamed() throws IOException {
         Path img = Files.write(dir.resolve("img"), idx(new int[] {3, 2, 2}, PIXELS));

@@ -130,6 +130,14 @@ class ResumeChecksTest {
             assertNotEquals(four.factor(30), six.factor(30));
             assertEquals(6, h.epochs().size());
         }
+        // re-planned shorter than the checkpoint's step (30 > 20 steps in 1 epoch): refused, where it saved the
+        // step-30 weights as the model of a 20-step run
+        try (Backend b = new CpuBackendProvider().create(-1); Trainer t = new Trainer(b, Runs.MODEL, Runs.config(1).build())) {
+            t.resume(tmp, true);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.fit(d.train(), d.test()));
+            assertEquals("the checkpoint at step 30 is past the end of this run (20 steps in 1 epochs): resume with at least 2 epochs",
+                    e.getMessage());
+        }
     }
 
     @Test
