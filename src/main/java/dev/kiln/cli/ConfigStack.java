@@ -41,9 +41,12 @@ final class ConfigStack {
     private static final Set<String> PATH_KEYS = Set.of("data", "test", "init", "out");
 
     // a key given twice is an error, not the last one silently winning
-    private static final ObjectMapper JSON = new ObjectMapper().enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    // and anything after the one mapping (a second JSON object, a second YAML document) is an error, not ignored
+    private static final ObjectMapper JSON = new ObjectMapper().enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final ObjectNode values = JsonNodeFactory.instance.objectNode();
     private final Map<String, String> origins = new HashMap<>();
@@ -88,7 +91,10 @@ final class ConfigStack {
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " line " + at.getLineNr() + ", column " + at.getColumnNr() + ":";
-            throw CliException.usage(name + ":" + where + " " + Failures.oneLine(e.getOriginalMessage()));
+            String msg = e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Trailing token")
+                    ? "more after the settings (a second JSON object or YAML document); a config file is one mapping of keys to values"
+                    : Failures.oneLine(e.getOriginalMessage());
+            throw CliException.usage(name + ":" + where + " " + msg);
         }
         if (root == null || root.isMissingNode() || root.isNull()) return;   // an empty file sets nothing
         if (!root.isObject()) throw CliException.usage(name + ": expected a mapping of keys to values, got " + kind(root));

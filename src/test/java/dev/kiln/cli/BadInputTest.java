@@ -73,8 +73,14 @@ class BadInputTest {
         assertTrue(Cli.run("train", "--config", syntax.toString()).failsWith(2).err().contains("d.json: line 1"));
         Path variants = Files.writeString(tmp.resolve("e.yaml"), "variants:\n  - name: a\n    schedule: constant\n");
         assertTrue(Cli.run("train", "--config", variants.toString()).failsWith(2).err().contains("kiln train does not take it"));
+        // a second object or document was ignored (its settings silently lost)
+        Path twoJson = Files.writeString(tmp.resolve("f.json"), "{\"data\": \"synthetic\", \"epochs\": 1} {\"epochs\": 5}");
+        assertTrue(Cli.run("train", "--config", twoJson.toString()).failsWith(2).err()
+                .contains("f.json: line 1, column 36: more after the settings (a second JSON object or YAML document)"));
+        Path twoYaml = Files.writeString(tmp.resolve("g.yaml"), "data: synthetic\nepochs: 1\n---\nepochs: 5\n");
+        assertTrue(Cli.run("train", "--config", twoYaml.toString()).failsWith(2).err().contains("g.yaml: line 4, column 1: more after"));
         try (var s = Files.list(tmp)) {
-            assertTrue(s.allMatch(p -> p.getFileName().toString().matches("[a-e]\\.(yaml|json)")), "only the config files remain");
+            assertTrue(s.allMatch(p -> p.getFileName().toString().matches("[a-g]\\.(yaml|json)")), "only the config files remain");
         }
     }
 
