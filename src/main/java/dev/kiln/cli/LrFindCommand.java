@@ -133,6 +133,7 @@ final class LrFindCommand extends KilnCommand {
             m.put("run_dir", dir.target().toString());
             m.put("steps", r.steps());
             m.put("diverged", r.diverged());
+            m.put("valley_lr", Json.number(r.valleyLr()));
             m.put("steepest_lr", Json.number(r.steepestLr()));
             m.put("minimum_lr", Json.number(r.minimumLr()));
             m.put("minimum_lr_over_10", Json.number(r.minimumLrOver10()));
@@ -141,7 +142,8 @@ final class LrFindCommand extends KilnCommand {
         } else if (!output.quiet) {
             out().println((r.diverged() ? "the loss diverged at lr " + EpochTable.significant(r.lrs()[r.steps() - 1]) + " after " : "ran ")
                     + r.steps() + " steps");
-            out().println("suggested lr: " + EpochTable.significant(r.steepestLr()) + " (steepest descent), "
+            out().println("suggested lr: " + EpochTable.significant(r.valleyLr()) + " (valley, fastai's default), "
+                    + EpochTable.significant(r.steepestLr()) + " (steepest descent), "
                     + EpochTable.significant(r.minimumLrOver10()) + " (minimum/10)");
             if (!r.windowed())
                 warn("only " + r.steps() + " steps: too few for fastai's window (it leaves out the first tenth and the last 5"

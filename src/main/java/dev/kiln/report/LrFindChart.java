@@ -43,6 +43,7 @@ public final class LrFindChart {
         }
         XYSeries smooth = Png.line(c, "smoothed loss", r.lrs(), r.smoothed(), false);
         if (smooth != null) smooth.setMarker(SeriesMarkers.NONE);
+        mark(c, "valley " + EpochTable.significant(r.valleyLr()), r, r.valleyLr());
         mark(c, "steepest " + EpochTable.significant(r.steepestLr()), r, r.steepestLr());
         mark(c, "minimum/10 " + EpochTable.significant(r.minimumLrOver10()), r, r.minimumLrOver10());
         Png.write(file, c);

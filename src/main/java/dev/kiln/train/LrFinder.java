@@ -23,7 +23,10 @@ import java.util.Arrays;
  * <ul>
  *   <li>steepest: {@code lr_k} with {@code k = argmin (smooth_{k+1} - smooth_k) / (ln lr_{k+1} - ln lr_k)}, the
  *       steepest descent of the loss against log lr (fastai's {@code steep});</li>
- *   <li>minimum / 10: the rate of the lowest smoothed loss divided by 10 (fastai's {@code minimum}).</li>
+ *   <li>minimum / 10: the rate of the lowest smoothed loss divided by 10 (fastai's {@code minimum});</li>
+ *   <li>valley: fastai's default suggestion since 2.4 ({@code valley}, by ESRI): the longest run of points each
+ *       lower than some point before it (a longest decreasing subsequence), and the rate half way into its
+ *       second third: {@code idx = start + floor(len / 3) + floor(len / 6)}.</li>
  * </ul>
  *
  * <p>The sweep runs on a scratch {@link Trainer} on the same backend that starts from a copy of the given
@@ -79,11 +82,39 @@ public final class LrFinder {
      * @param minimumLrOver10 {@code minimumLr / 10}
      * @param windowed     whether the suggestions come from fastai's window (the first n/10 and the last 5 points
      *                     left out); false when the sweep was too short for it and every point was used
+     * @param valleyLr     fastai's {@code valley} suggestion (NaN with no finite point)
      */
     public record Result(double[] lrs, double[] losses, double[] smoothed, boolean diverged,
-                         double steepestLr, double minimumLr, double minimumLrOver10, boolean windowed) {
+                         double steepestLr, double minimumLr, double minimumLrOver10, boolean windowed, double valleyLr) {
         /** Steps run. */
         public int steps() { return lrs.length; }
+    }
+
+    /**
+     * fastai's {@code valley} over the window [from, to) of the smoothed losses (its finite prefix), as
+     * fastai 2.7 writes it, quirks included: {@code max_start} may come out at -1 and Python's lrs[-1] is then
+     * the window's last rate.
+     */
+    static double valley(double[] lrs, double[] losses, int from, int to) {
+        int n = 0;
+        while (from + n < to && Double.isFinite(losses[from + n])) n++;
+        if (n == 0) return Double.NaN;
+        int[] lds = new int[n];
+        java.util.Arrays.fill(lds, 1);
+        int maxStart = 0, maxEnd = 0;
+        for (int i = 1; i < n; i++) {
+            for (int j = 0; j < i; j++) {
+                if (losses[from + i] < losses[from + j] && lds[i] < lds[j] + 1) lds[i] = lds[j] + 1;
+                if (lds[maxEnd] < lds[i]) {
+                    maxEnd = i;
+                    maxStart = maxEnd - lds[maxEnd];
+                }
+            }
+        }
+        double sections = (maxEnd - maxStart) / 3.0;
+        int idx = maxStart + (int) sections + (int) (sections / 2);
+        if (idx < 0) idx += n;
+        return lrs[from + idx];
     }
 
     /**
@@ -178,7 +209,7 @@ public final class LrFinder {
                 }
             }
             double min = minAt < 0 ? Double.NaN : l[minAt];
-            return new Result(l, raw, s, diverged, steepest, min, min / 10, from > 0 || to < n);
+            return new Result(l, raw, s, diverged, steepest, min, min / 10, from > 0 || to < n, valley(l, s, from, to));
         }
     }
 }
