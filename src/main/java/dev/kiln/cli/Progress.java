@@ -114,7 +114,7 @@ final class Progress implements Callback, AutoCloseable {
     static String summary(EpochResult r, boolean compact) {
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "loss %.4f", r.loss()));
         if (!Double.isNaN(r.accuracy())) s.append(String.format(Locale.ROOT, " acc %.4f", r.accuracy()));
-        if (r.hasValidation()) {
+        if (r.hasValidation() || !Double.isNaN(r.valAccuracy())) {     // a diverged model's val_loss is NaN, and shown
             if (compact) {
                 s.append(String.format(Locale.ROOT, " val %.4f", r.valLoss()));
                 if (!Double.isNaN(r.valAccuracy())) s.append(String.format(Locale.ROOT, "/%.4f", r.valAccuracy()));

@@ -10,7 +10,9 @@ import java.util.Locale;
  * <ul>
  *   <li>{@code metrics.csv}: one row per epoch, {@value #METRICS_HEADER}; {@code step} is the epoch's last
  *       global step (0-based), {@code lr} that step's learning rate; a value that does not apply (no
- *       validation data, accuracy of a regression) is an empty cell, which pandas and R read as NaN;
+ *       validation data, accuracy of a regression) is an empty cell, and a value that was measured and came
+ *       out NaN (a diverged model's loss) is {@code NaN}: pandas and R read both as NaN, a reader of the file
+ *       can tell them apart;
  *       {@code skipped_steps} counts the steps whose update {@code --on-divergence skip} dropped;</li>
  *   <li>{@code lr.csv}: one row per optimizer step, {@value #LR_HEADER};</li>
  *   <li>{@code events.csv}: what the divergence guard did, one row per event, {@value #EVENTS_HEADER}
@@ -32,11 +34,18 @@ public final class MetricsCsv {
 
     /** The text of {@code metrics.csv}. */
     public static String metrics(List<EpochResult> epochs) {
+        // a column applies when any epoch has a value in it (validation: in either of its two columns)
+        boolean acc = false, val = false, valAcc = false;
+        for (EpochResult r : epochs) {
+            acc |= !Double.isNaN(r.accuracy());
+            valAcc |= !Double.isNaN(r.valAccuracy());
+            val |= !Double.isNaN(r.valLoss()) || !Double.isNaN(r.valAccuracy());
+        }
         StringBuilder s = new StringBuilder(METRICS_HEADER).append('\n');
         for (EpochResult r : epochs) {
             s.append(r.epoch()).append(',').append(r.lastStep()).append(',').append(num(r.lr())).append(',')
-                    .append(num(r.loss())).append(',').append(num(r.accuracy())).append(',')
-                    .append(num(r.valLoss())).append(',').append(num(r.valAccuracy())).append(',')
+                    .append(measured(r.loss(), true)).append(',').append(measured(r.accuracy(), acc)).append(',')
+                    .append(measured(r.valLoss(), val)).append(',').append(measured(r.valAccuracy(), valAcc)).append(',')
                     .append(String.format(Locale.ROOT, "%.6f", r.seconds())).append(',')
                     .append(r.skippedSteps()).append('\n');
         }
@@ -80,6 +89,11 @@ public final class MetricsCsv {
                     .append('"').append(e.describe().replace("\"", "\"\"")).append('"').append('\n');
         }
         return s.toString();
+    }
+
+    /** A metric's cell: NaN written as {@code NaN} where the column applies to the run, else empty. */
+    static String measured(double v, boolean applies) {
+        return Double.isNaN(v) && applies ? "NaN" : num(v);
     }
 
     /** A cell: the shortest round-trip decimal, or empty for NaN. */

@@ -17,7 +17,13 @@ class MetricsCsvTest {
         String csv = MetricsCsv.metrics(List.of(E0, E1));
         List<String> lines = csv.lines().toList();
         assertEquals(MetricsCsv.METRICS_HEADER, lines.get(0));
-        assertEquals("0,19,0.01,1.0986122886681098,0.343,,,0.012346,0", lines.get(1), "NaN is an empty cell; seconds to the microsecond");
+        // validation ran (epoch 1 has values), so epoch 0's NaN was measured: NaN, not an empty cell
+        assertEquals("0,19,0.01,1.0986122886681098,0.343,NaN,NaN,0.012346,0", lines.get(1), "seconds to the microsecond");
+        assertEquals("0,19,0.01,1.0986122886681098,0.343,,,0.012346,0", MetricsCsv.metrics(List.of(E0)).lines().toList().get(1),
+                "a run without validation: empty cells (does not apply)");
+        EpochResult diverged = new EpochResult(2, 59, 0.01, Double.POSITIVE_INFINITY, 0.2, Double.NaN, 0.1, 0.1, 20);
+        assertEquals("2,59,0.01,Infinity,0.2,NaN,0.1,0.100000,20", MetricsCsv.metrics(List.of(diverged)).lines().toList().get(1),
+                "a diverged model's val_loss was measured (its val_accuracy is there)");
         assertEquals("3", lines.get(2).split(",")[8], "skipped_steps");
         String[] cells = lines.get(2).split(",");
         assertEquals(0.01 * 0.8, Double.parseDouble(cells[2]), 0.0, "the very double");
