@@ -1,10 +1,10 @@
 package dev.kiln.cli;
 
 import dev.kiln.backend.Activation;
+import dev.kiln.data.CsvReader;
 import dev.kiln.data.Dataset;
 import dev.kiln.data.NanPolicy;
 import dev.kiln.train.Targets;
-import dev.kiln.data.CsvReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
