@@ -193,11 +193,19 @@ public final class ScheduleCommand implements Callable<Integer> {
         return 2;
     }
 
-    /** Up to 10 significant digits, without trailing zeros: 0.004096, 1e-06 stays readable as 1E-6. */
+    /**
+     * Up to 10 significant digits without trailing zeros, plain from 1e-4 to 1e7 (0.004096) and scientific with
+     * a lower-case e outside (6.089296976e-6, 1e8): one form per range, at most 16 characters, so the column
+     * stays aligned (BigDecimal's own toString wrote 0.000006089296976 and 1E+8 in one table).
+     */
     static String num(double v) {
         if (v == 0 || !Double.isFinite(v)) return v == 0 ? "0" : Double.toString(v);
         BigDecimal d = new BigDecimal(v).round(new MathContext(10)).stripTrailingZeros();
         double a = Math.abs(v);
-        return a >= 1e-4 && a < 1e7 ? d.toPlainString() : d.toString();
+        if (a >= 1e-4 && a < 1e7) return d.toPlainString();
+        String digits = d.unscaledValue().abs().toString();
+        int exponent = digits.length() - 1 - d.scale();
+        String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
+        return (v < 0 ? "-" : "") + mantissa + "e" + exponent;
     }
 }
