@@ -55,8 +55,10 @@ public final class EpochTable {
     }
 
     private static String cells(EpochResult r) {
-        return String.format(Locale.ROOT, COLUMNS, fixed(r.loss(), 5), fixed(r.accuracy(), 4), fixed(r.valLoss(), 5),
-                fixed(r.valAccuracy(), 4), significant(r.lr()));
+        // "-" where a value does not apply; a measured NaN (a diverged model's loss, its val_loss beside a val_acc) says NaN
+        String loss = Double.isNaN(r.loss()) ? "NaN" : fixed(r.loss(), 5);
+        String valLoss = Double.isNaN(r.valLoss()) && !Double.isNaN(r.valAccuracy()) ? "NaN" : fixed(r.valLoss(), 5);
+        return String.format(Locale.ROOT, COLUMNS, loss, fixed(r.accuracy(), 4), valLoss, fixed(r.valAccuracy(), 4), significant(r.lr()));
     }
 
     static String fixed(double v, int decimals) {

@@ -348,7 +348,16 @@ public final class Trainer implements AutoCloseable {
                     epoch++;
                     stepInEpoch = 0;
                     if (schedule.observesMetric()) schedule.observe(step, ve != null ? ve.loss() : loss);
-                    if (checkGuard(step - 1)) continue;
+                    boolean retry;
+                    try {
+                        retry = checkGuard(step - 1);
+                    } catch (DivergenceException e) {
+                        // the epoch did end, diverged: callbacks see it (Keras calls on_epoch_end for the epoch in which
+                        // TerminateOnNaN stops), so a progress table shows the row that explains the stop
+                        for (Callback c : callbacks) c.onEpochEnd(r, ctx);
+                        throw e;
+                    }
+                    if (retry) continue;
                     for (Callback c : callbacks) c.onEpochEnd(r, ctx);
                     boolean due = checkpointEvery != null && (checkpointEvery.dueAfterEpoch(epoch) || checkpointEvery.dueAfterStep(step));
                     String signal = stopSignal;

@@ -157,6 +157,25 @@ class ApiMisuseTest {
         }
     }
 
+    /**
+     * The epoch in which the guard stops a run reaches the callbacks (Keras calls on_epoch_end for the epoch in
+     * which TerminateOnNaN stops): the progress table printed no row for it, only the stop line.
+     */
+    @Test
+    void theDivergedEpochReachesTheCallbacks() {
+        List<EpochResult> seen = new java.util.ArrayList<>();
+        Callback record = new Callback() {
+            @Override public void onEpochEnd(EpochResult r, TrainingContext ctx) { seen.add(r); }
+        };
+        TrainConfig c = TrainConfig.builder().epochs(3).batchSize(50).optimizer(Sgd.plain(1e30)).callback(record).build();
+        try (Backend b = open("cpu"); Trainer t = new Trainer(b, MODEL, c)) {
+            DivergenceException e = assertThrows(DivergenceException.class, () -> t.fit(DATA.train(), DATA.test()));
+            assertFalse(seen.isEmpty(), "no epoch reached the callbacks");
+            assertEquals(e.history().epochs(), seen, "the callbacks saw every epoch of the history, the diverged one included");
+            assertFalse(Double.isFinite(seen.get(seen.size() - 1).loss()), "the last one diverged: " + seen);
+        }
+    }
+
     /** A callback holds its run's state; concurrent runs replace them with clearCallbacks(). */
     @Test
     void clearCallbacksGivesAConfigItsOwnCallbacks() {
