@@ -138,7 +138,16 @@ final class RunSetup {
         if (testSpec != null && validationSplit > 0)
             throw CliException.usage(c.origin("validation-split") + ": give either --test or --validation-split, not both"
                     + (c.origin("test").endsWith(": test") ? " (the test set comes from " + c.origin("test") + ")" : ""));
-        Dataset all = parse("data", () -> DataSource.load(dataSpec, false, label, seed, 0, List.of(), regression, nanPolicy, warnings::add));
+        Dataset read = parse("data", () -> DataSource.load(dataSpec, false, label, seed, 0, List.of(), regression, nanPolicy, warnings::add));
+        // a softmax wider than the labels seen (a subset without the last classes) trains over its width, as Keras's
+        // sparse cross-entropy and torch's CrossEntropyLoss do; said in a warning, since it may also be a mistake
+        int units = softmaxUnits(layerText);
+        if (units > read.classes() && read.isClassification() && read.integerLabels() != null && read.classNames().isEmpty()) {
+            warnings.add(read.name() + ": its labels hold " + read.classes() + " classes (0 to " + (read.classes() - 1) + "), the "
+                    + units + "-unit softmax makes it " + units + " (labels " + read.classes() + " to " + (units - 1) + " never seen in training)");
+            read = read.withClasses(units);
+        }
+        Dataset all = read;
         Dataset tr = all, val = null;
         if (testSpec != null) val = parse("test", () -> DataSource.load(testSpec, true, label, seed,
                 all.isClassification() ? all.classes() : 0, all.classNames(), regression, nanPolicy, warnings::add));
@@ -170,6 +179,17 @@ final class RunSetup {
         plan = RunPlan.of(train.rows(), batchSize, epochs);
         if (schedule != null) check("schedule", schedule);
         initial = initSpec == null ? model.initialParameters(seed) : parse("init", () -> Weights.load(model, Path.of(initSpec)));
+    }
+
+    /** The output width of a softmax model text, or 0 (other outputs, or text that does not parse: reported later). */
+    private static int softmaxUnits(String layerText) {
+        if (layerText == null) return 0;
+        try {
+            Model m = Model.parse(layerText, 1);
+            return m.outputLayer().activation() == dev.kiln.backend.Activation.SOFTMAX ? m.outputSize() : 0;
+        } catch (RuntimeException e) {
+            return 0;
+        }
     }
 
     /** Resolves and checks the stack; see the class comment. */

@@ -230,6 +230,24 @@ public final class Dataset {
         return new Dataset(name, f, k, targets, labels, targetCols, classes, names, classNames);
     }
 
+    /**
+     * The same integer-labelled set over {@code k} classes, {@code k >= classes()}: a softmax of k units trained
+     * on rows that lack the last classes (a subset of MNIST without its 9s), as Keras's sparse categorical
+     * cross-entropy and torch's CrossEntropyLoss take labels below the output width. {@code this} when
+     * {@code k == classes()}.
+     *
+     * @throws IllegalArgumentException for a set without integer labels, with named classes (the extra classes
+     *                                  would have no names), or for {@code k < classes()}
+     */
+    public Dataset withClasses(int k) {
+        if (labels == null) throw new IllegalArgumentException(name + ": only a set of integer class labels can take more classes");
+        if (!classNames.isEmpty())
+            throw new IllegalArgumentException(name + ": its " + classes + " classes are named, so there are no names for " + k);
+        if (k < classes) throw new IllegalArgumentException(name + ": its labels run to class " + (classes - 1) + ", more than " + k + " classes");
+        if (k == classes) return this;
+        return new Dataset(name, features, cols, null, labels, k, k, featureNames, classNames);
+    }
+
     /** The same data under another name. */
     public Dataset renamed(String newName) {
         return new Dataset(newName, features, cols, targets, labels, targetCols, classes, featureNames, classNames);
