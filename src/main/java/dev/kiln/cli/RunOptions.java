@@ -135,7 +135,7 @@ final class RunOptions {
 
     /** How long to train. */
     static final class Epochs {
-        @Option(names = "--epochs", paramLabel = "N", order = 40, description = "Epochs to train.")
+        @Option(names = "--epochs", paramLabel = "N", order = 40, description = "Epochs to train (default: 10).")
         Integer epochs;
 
         void into(ConfigStack c) {
@@ -145,7 +145,7 @@ final class RunOptions {
 
     /** Batches, seed and order. */
     static final class Batches {
-        @Option(names = "--batch-size", paramLabel = "B", order = 41, description = "Rows per optimizer step (the last partial batch is kept).")
+        @Option(names = "--batch-size", paramLabel = "B", order = 41, description = "Rows per optimizer step; the last partial batch is kept (default: 32; kiln compare: 50).")
         Integer batchSize;
 
         @Option(names = "--seed", paramLabel = "S", order = 42,
@@ -181,10 +181,10 @@ final class RunOptions {
     /** Where results go and how much is said. */
     static final class Output {
         @Option(names = "--out", paramLabel = "DIR", order = 60,
-                description = "The run directory (default: runs/NAME-yyyyMMdd-HHmmss); it must not exist or be empty.")
+                description = "The run directory (default: runs/NAME-yyyyMMdd-HHmmss); it must not exist, or be empty or hold only checkpoints/.")
         Path out;
 
-        @Option(names = "--name", paramLabel = "NAME", order = 61, description = "The run's name, used in the default --out.")
+        @Option(names = "--name", paramLabel = "NAME", order = 61, description = "The run's name, used in the default --out (default: the command's, train or compare).")
         String name;
 
         @Option(names = {"-q", "--quiet"}, order = 62, description = "Print nothing but errors.")

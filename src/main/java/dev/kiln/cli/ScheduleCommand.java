@@ -106,7 +106,7 @@ public final class ScheduleCommand implements Callable<Integer> {
         try {
             spec = ScheduleSpec.parse(specText);
         } catch (ScheduleSpecException e) {
-            err.println(e.getMessage());
+            err.println("kiln schedule: " + e.getMessage());
             return 2;
         }
         if (!per.equals("epoch") && !per.equals("step")) return usage(err, "--per must be epoch or step, got '" + per + "'");
@@ -114,6 +114,7 @@ public final class ScheduleCommand implements Callable<Integer> {
         if (png != null) {
             Path dir = png.toAbsolutePath().getParent();
             if (dir != null && !java.nio.file.Files.isDirectory(dir)) return usage(err, "--png " + png + ": no such directory " + dir);
+            if (java.nio.file.Files.isDirectory(png)) return usage(err, "--png " + png + " is a directory; give a file name, e.g. " + png.resolve("lr.png"));
         }
         if (epochs == null) return usage(err, "--epochs is required");
         if (epochs < 1) return usage(err, "--epochs must be at least 1, got " + epochs);
@@ -143,7 +144,7 @@ public final class ScheduleCommand implements Callable<Integer> {
             bound = spec.bind(plan);
             warnings = spec.lint(plan);
         } catch (ScheduleSpecException e) {
-            err.println(e.getMessage());
+            err.println("kiln schedule: " + e.getMessage());
             return 2;
         }
         long n = plan.totalSteps();

@@ -122,7 +122,7 @@ class ScheduleCommandTest {
         Path png = dir.resolve("lr.png");
         Result r = run("step:every=2ep,gama=0.8", "--epochs", "10", "--steps-per-epoch", "20", "--png", png.toString());
         assertEquals(2, r.code());
-        assertEquals("schedule error at column 16 ('gama'): step has no parameter 'gama'; it takes every, gamma",
+        assertEquals("kiln schedule: schedule error at column 16 ('gama'): step has no parameter 'gama'; it takes every, gamma",
                 r.err().strip());
         assertEquals("", r.out());
         assertFalse(Files.exists(png));
@@ -135,7 +135,7 @@ class ScheduleCommandTest {
     void specThatDoesNotFitTheRunIsExitTwo() {
         Result r = run("step:every=0.1%", "--epochs", "1", "--steps-per-epoch", "10");
         assertEquals(2, r.code());
-        assertTrue(r.err().startsWith("schedule error at column 12 ('0.1%')"), r.err());
+        assertTrue(r.err().startsWith("kiln schedule: schedule error at column 12 ('0.1%')"), r.err());
     }
 
     @Test
@@ -147,6 +147,9 @@ class ScheduleCommandTest {
         assertEquals(2, run("cosine", "--epochs", "3", "--steps-per-epoch", "4", "--per", "batch").code());
         assertEquals(2, run("cosine", "--epochs", "3", "--steps-per-epoch", "4", "--base-lr", "-1").code());
         assertEquals(2, run("cosine", "--epochs", "3", "--steps-per-epoch", "4", "--png", dir.resolve("no/such/dir/x.png").toString()).code());
+        Result toDir = run("cosine", "--epochs", "3", "--steps-per-epoch", "4", "--png", dir.toString());
+        assertEquals(2, toDir.code(), "a directory is refused before the table, not after it (exit 1)");
+        assertEquals("", toDir.out());
         assertEquals(2, run("--epochs", "3").code(), "no spec");
         Result huge = run("cosine", "--epochs", "9999999999", "--steps-per-epoch", "9999999999");
         assertEquals(2, huge.code());
