@@ -82,17 +82,31 @@ final class ModelInput {
             if (!missing.isEmpty())
                 throw new IllegalArgumentException(file + ": its columns (" + String.join(", ", header) + ") lack the model's feature"
                         + (missing.size() == 1 ? " " : "s ") + String.join(", ", missing) + " (it takes " + String.join(", ", features) + ")");
+            if (label != null && !header.contains(label) && !label.matches("-?\\d+"))
+                throw new IllegalArgumentException(file + ": no label column '" + label + "' (columns: " + String.join(", ", header) + ")");
+            if (!needLabel) {
+                // predict reads the features only: every other column (a label, an id) is left out unread, whatever it holds
+                return new CsvReader().header(CsvReader.Header.PRESENT).featuresOnly().skipColumns(extra).read(file).selectFeatures(features);
+            }
             String column = label;
+            if (column != null && !header.contains(column)) {      // an index: the header's name for it
+                int i = Integer.parseInt(column.trim());
+                if (i < 0) i += header.size();
+                if (i < 0 || i >= header.size())
+                    throw new IllegalArgumentException(file + ": label column " + label + " is outside its " + header.size() + " columns");
+                column = header.get(i);
+            }
+            if (column != null && features.contains(column))
+                throw new IllegalArgumentException(file + ": the label column " + column + " is one of the model's features");
             if (column == null && extra.size() == 1) column = extra.get(0);
             if (column == null && extra.size() > 1)
                 throw new IllegalArgumentException(file + ": besides the model's features it has " + extra.size() + " columns ("
                         + String.join(", ", extra) + "): name the label column with --label");
-            if (column != null && !header.contains(column) && !column.matches("-?\\d+"))
-                throw new IllegalArgumentException(file + ": no label column '" + column + "' (columns: " + String.join(", ", header) + ")");
-            if (column == null && needLabel)
+            if (column == null)
                 throw new IllegalArgumentException(file + ": no label column: its columns are the model's features alone");
-            if (column == null) return new CsvReader().header(CsvReader.Header.PRESENT).featuresOnly().read(file).selectFeatures(features);
-            return reader(m).header(CsvReader.Header.PRESENT).labelColumn(column).read(file).selectFeatures(features);
+            List<String> others = new ArrayList<>(extra);
+            others.remove(column);
+            return reader(m).header(CsvReader.Header.PRESENT).labelColumn(column).skipColumns(others).read(file).selectFeatures(features);
         }
         CsvReader.Header h = dataFirst ? CsvReader.Header.ABSENT : CsvReader.Header.AUTO;
         if (!needLabel && label == null && new CsvReader().header(h).columns(file) == m.model().inputSize())

@@ -73,6 +73,7 @@ public final class CsvReader {
     private List<String> names;
     private char delimiter = ',';
     private NanPolicy nanPolicy = NanPolicy.REJECT;
+    private java.util.Set<String> skipNames = java.util.Set.of();
     private int dropped;
     private String dropNote;
 
@@ -110,6 +111,15 @@ public final class CsvReader {
      * column, which prediction never reads.
      */
     public CsvReader featuresOnly() { labels = Labels.NONE; return this; }
+
+    /**
+     * Columns, named in the header, that are not read at all (neither features nor label, whatever they hold): an
+     * id or a label column next to the features of rows to predict. Needs a header that names them.
+     */
+    public CsvReader skipColumns(java.util.Collection<String> columnNames) {
+        skipNames = java.util.Set.copyOf(columnNames);
+        return this;
+    }
 
     /**
      * The number of cells in a file's rows, read from its first data row (after a header, decided as
@@ -288,7 +298,8 @@ public final class CsvReader {
         final String name;
         String[] headerCells;
         boolean sklearnHeader;
-        int width = -1, widthLine, labelStart, labelCount;
+        int width = -1, widthLine, labelStart, labelCount, skipCount;
+        boolean[] skip;
         float[] x = new float[1024], y = new float[256];
         int xn, yn, rows;
         /** Class labels: each row's label cell as an id into the distinct cells, with the line each first appears on. */
@@ -406,6 +417,19 @@ public final class CsvReader {
             if (headerCells != null && !sklearnHeader && headerCells.length != cells)
                 throw error(lineNo, "ragged row: " + cells + " cells, but the header has " + headerCells.length);
             labelCount = labels == Labels.ONE_HOT ? oneHotColumns : labels == Labels.NONE ? 0 : 1;
+            if (!skipNames.isEmpty()) {
+                if (headerCells == null || sklearnHeader)
+                    throw new IllegalArgumentException(name + ": columns to leave out (" + String.join(", ", skipNames)
+                            + ") are named, but the file has no header naming its columns");
+                skip = new boolean[cells];
+                java.util.Set<String> found = new java.util.HashSet<>();
+                for (int i = 0; i < cells; i++) if (skipNames.contains(headerCells[i]) && found.add(headerCells[i])) skip[i] = true;
+                for (String s : skipNames)
+                    if (!found.contains(s))
+                        throw new IllegalArgumentException(name + ": no column named '" + s + "' to leave out (columns: "
+                                + String.join(", ", headerCells) + ")");
+                skipCount = found.size();
+            }
             if (labels == Labels.NONE) return;
             int idx;
             if (labelName != null) idx = resolveName(labelName);
@@ -436,7 +460,7 @@ public final class CsvReader {
         }
 
         void row(String[] cells, int lineNo) {
-            int features = width - labelCount;
+            int features = width - labelCount - skipCount;
             ensure(features, labels == Labels.CLASS ? 0 : labelCount);   // class labels go to rowLabel
             int xn0 = xn, yn0 = yn;
             try {
@@ -451,7 +475,7 @@ public final class CsvReader {
 
         void values(String[] cells, int lineNo) {
             for (int c = 0; c < width; c++) {
-                if (c >= labelStart && c < labelStart + labelCount) continue;
+                if (c >= labelStart && c < labelStart + labelCount || skip != null && skip[c]) continue;
                 x[xn++] = number(cells[c], c, lineNo);
             }
             switch (labels) {
@@ -534,11 +558,12 @@ public final class CsvReader {
                 if (declared != rows)
                     throw new IllegalArgumentException(name + ": the header says " + declared + " rows but the file has " + rows);
             }
-            int cols = width - labelCount;
+            int cols = width - labelCount - skipCount;
             float[] features = Arrays.copyOf(x, xn);
             List<String> featureNames = new ArrayList<>();
             if (headerCells != null && !sklearnHeader)
-                for (int c = 0; c < width; c++) if (c < labelStart || c >= labelStart + labelCount) featureNames.add(headerCells[c]);
+                for (int c = 0; c < width; c++)
+                    if ((c < labelStart || c >= labelStart + labelCount) && !(skip != null && skip[c])) featureNames.add(headerCells[c]);
             switch (labels) {
                 case VALUE -> {
                     return new Dataset(name, features, cols, Arrays.copyOf(y, yn), 1, 0, featureNames, List.of());

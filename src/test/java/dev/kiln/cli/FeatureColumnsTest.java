@@ -89,6 +89,20 @@ class FeatureColumnsTest {
         err = Cli.run("eval", "--model", run.toString(), "--data", two.toString(), "--backend", "cpu").failsWith(2).err();
         assertTrue(err.contains("besides the model's features it has 2 columns (id, label): name the label column with --label"), err);
         Cli.run("eval", "--model", run.toString(), "--data", two.toString(), "--label", "label", "--backend", "cpu").ok();   // id left out
+        Cli.run("eval", "--model", run.toString(), "--data", two.toString(), "--label", "5", "--backend", "cpu").ok();       // by index
+        assertTrue(Cli.run("eval", "--model", run.toString(), "--data", two.toString(), "--label", "1", "--backend", "cpu").failsWith(2)
+                .err().contains("the label column a is one of the model's features"));
+        // predict leaves every other column unread, whatever it holds: an id of text, a label past the classes
+        Path ids = tmp.resolve("ids.csv"), p4 = tmp.resolve("p4.csv");
+        StringBuilder t = new StringBuilder("id,a,b,c,d,label\n");
+        int k = 0;
+        for (String line : TRAIN.split("\n")) {
+            if (line.startsWith("a,")) continue;
+            t.append("row").append(k++).append(',').append(line, 0, line.lastIndexOf(',')).append(",1000\n");
+        }
+        Files.writeString(ids, t.toString());
+        Cli.run("predict", "--model", run.toString(), "--data", ids.toString(), "--backend", "cpu", "--out", p4.toString()).ok();
+        assertEquals(Files.readString(p1), Files.readString(p4));
     }
 
     /**

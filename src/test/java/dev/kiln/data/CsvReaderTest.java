@@ -257,4 +257,21 @@ class CsvReaderTest {
         IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, e);
         assertTrue(ex.getMessage().contains(part), "message '" + ex.getMessage() + "' lacks '" + part + "'");
     }
+
+    /** Columns named to leave out are not read at all: text ids beside the features of rows to predict. */
+    @Test
+    void skippedColumnsAreNotRead() {
+        Dataset d = new CsvReader().featuresOnly().skipColumns(List.of("id", "label"))
+                .read("p.csv", new StringReader("id,a,label,b\nrow0,1,setosa,2\nrow1,3,virginica,4\n"));
+        assertEquals(List.of("a", "b"), d.featureNames());
+        assertArrayEquals(new float[] {1, 2, 3, 4}, d.features());
+        Dataset labelled = new CsvReader().labelColumn("label").skipColumns(List.of("id"))
+                .read("l.csv", new StringReader("id,a,label,b\nx,1,0,2\ny,3,1,4\n"));
+        assertEquals(List.of("a", "b"), labelled.featureNames());
+        assertArrayEquals(new int[] {0, 1}, labelled.integerLabels());
+        assertEquals("n.csv: no column named 'idx' to leave out (columns: id, a)", assertThrows(IllegalArgumentException.class,
+                () -> new CsvReader().featuresOnly().skipColumns(List.of("idx")).read("n.csv", new StringReader("id,a\nx,1\n"))).getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> new CsvReader().featuresOnly().header(CsvReader.Header.ABSENT).skipColumns(List.of("id")).read("h.csv", new StringReader("1,2\n")));
+    }
 }
