@@ -105,6 +105,11 @@ final class Progress implements Callback, AutoCloseable {
                 .setConsumer(new ConsoleProgressBarConsumer(System.out)).clearDisplayOnFinish().build();
     }
 
+    /** Four decimals, or scientific from 1e6 on (a diverged loss of 3.4e29 was 36 digits). */
+    static String four(double v) {
+        return String.format(Locale.ROOT, Math.abs(v) >= 1e6 ? "%.4e" : "%.4f", v);
+    }
+
     /** The epoch's numbers in one line. */
     static String summary(EpochResult r) {
         return summary(r, false);
@@ -112,14 +117,14 @@ final class Progress implements Callback, AutoCloseable {
 
     /** The epoch's numbers; {@code compact} for a bar's message, which shares a terminal line with the bar. */
     static String summary(EpochResult r, boolean compact) {
-        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "loss %.4f", r.loss()));
+        StringBuilder s = new StringBuilder("loss ").append(four(r.loss()));
         if (!Double.isNaN(r.accuracy())) s.append(String.format(Locale.ROOT, " acc %.4f", r.accuracy()));
         if (r.hasValidation() || !Double.isNaN(r.valAccuracy())) {     // a diverged model's val_loss is NaN, and shown
             if (compact) {
-                s.append(String.format(Locale.ROOT, " val %.4f", r.valLoss()));
+                s.append(" val ").append(four(r.valLoss()));
                 if (!Double.isNaN(r.valAccuracy())) s.append(String.format(Locale.ROOT, "/%.4f", r.valAccuracy()));
             } else {
-                s.append(String.format(Locale.ROOT, " val_loss %.4f", r.valLoss()));
+                s.append(" val_loss ").append(four(r.valLoss()));
                 if (!Double.isNaN(r.valAccuracy())) s.append(String.format(Locale.ROOT, " val_acc %.4f", r.valAccuracy()));
             }
         }

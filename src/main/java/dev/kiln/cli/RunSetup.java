@@ -144,7 +144,8 @@ final class RunSetup {
         int units = softmaxUnits(layerText);
         if (units > read.classes() && read.isClassification() && read.integerLabels() != null && read.classNames().isEmpty()) {
             warnings.add(read.name() + ": its labels hold " + read.classes() + " classes (0 to " + (read.classes() - 1) + "), the "
-                    + units + "-unit softmax makes it " + units + " (labels " + read.classes() + " to " + (units - 1) + " never seen in training)");
+                    + units + "-unit softmax makes it " + units + " (" + (units - read.classes() == 1 ? "label " + read.classes()
+                    : "labels " + read.classes() + " to " + (units - 1)) + " never seen in training)");
             read = read.withClasses(units);
         }
         Dataset all = read;

@@ -38,8 +38,19 @@ public final class CompareChart {
     /** Writes the chart. */
     public static void write(Path file, String title, List<Variant> variants) {
         if (variants.isEmpty()) throw new IllegalArgumentException("compare chart: no variants");
-        XYChart loss = Png.chart(title, "epoch", "loss", 480);
-        XYChart lr = Png.chart("learning rate", "epoch", "learning rate", 360);
+        // one legend entry per variant (validation is the dashed line of its colour); beyond eight the legends go
+        // to the right, one entry a line, and the panels grow to hold them (a row of 25 ran off the image)
+        int n = variants.size();
+        boolean many = n > 8;
+        XYChart loss = Png.chart(title, "epoch", "loss (solid: training, dashed: validation)", many ? Math.max(480, 22 * n + 140) : 480);
+        XYChart lr = Png.chart("learning rate", "epoch", "learning rate", many ? Math.max(360, 22 * n + 120) : 360);
+        if (many) {
+            for (XYChart c : List.of(loss, lr)) {
+                c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
+                c.getStyler().setLegendLayout(org.knowm.xchart.style.Styler.LegendLayout.Vertical);
+            }
+        }
+        List<String> noFinite = new java.util.ArrayList<>();
         for (int i = 0; i < variants.size(); i++) {
             Variant v = variants.get(i);
             Color colour = PALETTE[i % PALETTE.length];
@@ -48,13 +59,16 @@ public final class CompareChart {
             // a diverged run's points stop (NaN) or leave the top of the trimmed axis: the legend says why
             boolean diverged = false;
             for (double l : h.column("loss")) diverged |= !Double.isFinite(l);
-            paint(Png.line(loss, v.name() + (diverged ? " loss (diverged)" : " loss"), x, h.column("loss"), false), colour);
-            paint(Png.line(loss, v.name() + " val_loss", x, h.column("val_loss"), true), colour);
+            XYSeries trainLine = paint(Png.line(loss, v.name() + (diverged ? " (diverged)" : ""), x, h.column("loss"), false), colour);
+            XYSeries valLine = paint(Png.line(loss, v.name() + " val_loss", x, h.column("val_loss"), true), colour);
+            if (valLine != null && trainLine != null) valLine.setShowInLegend(false);
+            if (trainLine == null && valLine == null) noFinite.add(v.name());
             double[] rates = h.stepLearningRates();
             double[][] r = Png.envelope(RunCharts.stepsInEpochs(rates.length, v.stepsPerEpoch()), rates);
             XYSeries s = paint(Png.line(lr, v.name(), r[0], r[1], false), colour);
             if (s != null) s.setMarker(SeriesMarkers.NONE);
         }
+        if (!noFinite.isEmpty()) loss.setTitle(title + " (no finite loss: " + String.join(", ", noFinite) + ")");
         Png.axes(loss, Png.YScale.TRIM_OUTLIERS);
         Png.axes(lr, Png.YScale.LOG_IF_WIDE);
         Png.write(file, List.of(loss, lr));

@@ -63,9 +63,14 @@ public final class EpochTable {
 
     static String fixed(double v, int decimals) {
         if (Double.isNaN(v)) return "-";
-        // a diverging loss (5.36e31) in fixed notation is 38 characters and pushed the row out of its columns
-        if (Math.abs(v) >= 1e6) return String.format(Locale.ROOT, "%.3e", v);
-        return String.format(Locale.ROOT, "%." + decimals + "f", v);
+        // within the column's width (decimals + 4: 9 for a loss): fewer decimals for a regression loss of 1005.71833,
+        // scientific for a diverging 5.36e31 (38 characters in fixed notation pushed the row out of its columns)
+        int width = decimals + 4;
+        for (int d = decimals; d >= 0; d--) {
+            String s = String.format(Locale.ROOT, "%." + d + "f", v);
+            if (s.length() <= width) return s;
+        }
+        return String.format(Locale.ROOT, "%.3e", v);
     }
 
     /** Up to 6 significant digits without trailing zeros: 0.01, 0.004096, 1e-07. */

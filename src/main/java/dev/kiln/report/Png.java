@@ -156,8 +156,11 @@ public final class Png {
         if (scale == YScale.LOG_IF_WIDE && y0 > 0 && y1 / y0 >= 100 && !hasSecondAxis(c) && (peaksApart(c) || mostlySmall(ys, y1))) {
             c.getStyler().setYAxisLogarithmic(true);
             c.getStyler().setYAxisDecimalPattern("0.#E0");
-            c.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(y0))));   // whole decades
-            c.getStyler().setYAxisMax(Math.pow(10, Math.ceil(Math.log10(y1))));
+            // whole decades, at most eight of them (XChart labels every decade, so 49 decades were a barcode); a
+            // rate under 1e-8 of the largest trains nothing, and is left below the axis
+            double top = Math.ceil(Math.log10(y1));
+            c.getStyler().setYAxisMin(Math.pow(10, Math.max(Math.floor(Math.log10(y0)), top - 8)));
+            c.getStyler().setYAxisMax(Math.pow(10, top));
         } else {
             if (scale == YScale.TRIM_OUTLIERS && ys.length >= 4) {
                 // far above the bulk: a thousand times the spread of its lower three quarters (a diverged run's

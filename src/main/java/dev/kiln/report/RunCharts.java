@@ -3,6 +3,7 @@ package dev.kiln.report;
 import dev.kiln.train.History;
 import java.nio.file.Path;
 import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYSeries;
 
 /**
  * The charts of one training run: {@code loss.png} (training and validation loss per epoch),
@@ -16,8 +17,10 @@ public final class RunCharts {
     public static void loss(Path file, String title, History h) {
         XYChart c = Png.chart(title, "epoch", "loss", 450);
         double[] x = Png.indices(h.epochs().size());
-        Png.line(c, "loss", x, h.column("loss"), false);
-        Png.line(c, "val_loss", x, h.column("val_loss"), true);
+        XYSeries train = Png.line(c, "loss", x, h.column("loss"), false);
+        XYSeries val = Png.line(c, "val_loss", x, h.column("val_loss"), true);
+        // an empty plot says why: every loss was NaN or infinite
+        if (train == null && val == null) c.setTitle(title + " (no finite loss in any epoch: the run diverged)");
         Png.axes(c, Png.YScale.TRIM_OUTLIERS);
         Png.write(file, c);
     }

@@ -72,4 +72,17 @@ class MetricsCsvTest {
                 lines);
         assertEquals(List.of(MetricsCsv.EVENTS_HEADER), MetricsCsv.events(List.of()).lines().toList());
     }
+
+    /** Table cells stay in their columns: fewer decimals for a regression loss over 1000, scientific for a blow-up. */
+    @Test
+    void tableCellsFitTheirColumns() {
+        assertEquals("0.69315", EpochTable.fixed(0.6931472, 5));
+        assertEquals("1005.7183", EpochTable.fixed(1005.718333, 5));
+        assertEquals("429472.31", EpochTable.fixed(429472.3125, 5));
+        assertEquals("5.362e+31", EpochTable.fixed(5.36179691126447e31, 5));
+        assertEquals("-", EpochTable.fixed(Double.NaN, 5));
+        assertEquals("0.5000", EpochTable.fixed(0.5, 4));
+        for (double v : new double[] {0.1, 12.5, 1005.7, 123456.7, 9.99e8, 3.4e29})
+            assertTrue(EpochTable.fixed(v, 5).length() <= 9, v + " -> " + EpochTable.fixed(v, 5));
+    }
 }
