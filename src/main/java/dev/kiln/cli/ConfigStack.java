@@ -50,6 +50,7 @@ final class ConfigStack {
 
     private final ObjectNode values = JsonNodeFactory.instance.objectNode();
     private final Map<String, String> origins = new HashMap<>();
+    private final java.util.List<String> files = new java.util.ArrayList<>();
     private final Set<String> known, ignored;
     private final String command;
 
@@ -75,6 +76,7 @@ final class ConfigStack {
     /** Adds a config file's values (they replace earlier values of the same keys). */
     void addFile(Path file) {
         String name = file.toString();
+        files.add(name);
         String text;
         try {
             text = Files.readString(file);
@@ -150,6 +152,14 @@ final class ConfigStack {
 
     /** Where a key's value came from: {@code --epochs}, {@code run.yaml: epochs}, or {@code key} for a default. */
     String origin(String key) { return origins.getOrDefault(key, key); }
+
+    /**
+     * Where a missing required setting was looked for, for its message: "" without config files, else
+     * " (neither a flag nor a key of race.yaml)" (an empty config file said only "--layers is required").
+     */
+    String lookedIn(String key) {
+        return files.isEmpty() ? "" : " (neither a flag nor a key '" + key + "' of " + String.join(", ", files) + ")";
+    }
 
     /** A bad-value error naming the value's origin. */
     CliException bad(String key, String problem) {

@@ -107,7 +107,7 @@ final class RunSetup {
 
         // texts, before any data is read
         String layerText = c.string("layers", d.layers());
-        if (layerText == null) throw CliException.usage("--layers is required, e.g. --layers 9:relu,9:relu,3:softmax");
+        if (layerText == null) throw CliException.usage("--layers is required" + c.lookedIn("layers") + ", e.g. --layers 9:relu,9:relu,3:softmax");
         Loss loss = null;
         String lossText = c.string("loss", null);
         if (lossText != null) loss = parse("loss", () -> Loss.parse(lossText));
@@ -131,7 +131,7 @@ final class RunSetup {
 
         // data
         dataSpec = c.string("data", d.data());
-        if (dataSpec == null) throw CliException.usage("--data is required (a CSV file, IMAGES:LABELS IDX files, synthetic, iris or digits)");
+        if (dataSpec == null) throw CliException.usage("--data is required" + c.lookedIn("data") + ": a CSV file, IMAGES:LABELS IDX files, synthetic, iris or digits");
         // a default validation set (compare's synthetic test rows) only goes with the data it belongs to
         String defaultTest = d.test() != null && dataSpec.equals(d.data()) && validationSplit == 0 ? d.test() : null;
         testSpec = c.known("test") ? c.string("test", defaultTest) : null;

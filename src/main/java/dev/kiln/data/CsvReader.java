@@ -453,7 +453,8 @@ public final class CsvReader {
                 return Integer.parseInt(label.trim()) < 0 ? width + Integer.parseInt(label.trim()) : Integer.parseInt(label.trim());
             } catch (NumberFormatException e) {
                 if (headerCells == null || sklearnHeader)
-                    throw new IllegalArgumentException(name + ": missing label column '" + label + "': the file has no header naming its columns");
+                    throw new IllegalArgumentException(name + ": missing label column '" + label + "': the file has no header naming its columns"
+                            + (width == 1 ? oneColumnHint() : ""));
                 throw new IllegalArgumentException(name + ": missing label column: no column named '" + label
                         + "' (columns: " + String.join(", ", headerCells) + ")");
             }

@@ -78,6 +78,9 @@ class BadInputTest {
         Path twoJson = Files.writeString(tmp.resolve("f.json"), "{\"data\": \"synthetic\", \"epochs\": 1} {\"epochs\": 5}");
         assertTrue(Cli.run("train", "--config", twoJson.toString()).failsWith(2).err()
                 .contains("f.json: line 1, column 36: more after the settings (a second JSON object or YAML document)"));
+        Path empty = Files.writeString(tmp.resolve("e.json"), "");
+        assertTrue(Cli.run("train", "--config", empty.toString(), "--data", "synthetic").failsWith(2).err()
+                .contains("--layers is required (neither a flag nor a key 'layers' of " + empty + ")"));
         Path twoYaml = Files.writeString(tmp.resolve("g.yaml"), "data: synthetic\nepochs: 1\n---\nepochs: 5\n");
         assertTrue(Cli.run("train", "--config", twoYaml.toString()).failsWith(2).err().contains("g.yaml: line 4, column 1: more after"));
         try (var s = Files.list(tmp)) {

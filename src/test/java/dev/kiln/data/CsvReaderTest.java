@@ -274,4 +274,12 @@ class CsvReaderTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new CsvReader().featuresOnly().header(CsvReader.Header.ABSENT).skipColumns(List.of("id")).read("h.csv", new StringReader("1,2\n")));
     }
+
+    /** A ';'-separated file asked for its label by name got only "no header naming its columns". */
+    @Test
+    void aLabelByNameInASemicolonFileGetsTheDelimiterHint() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new CsvReader().labelColumn("label").read("s.csv", new StringReader("1;2;0\n3;4;1\n")));
+        assertTrue(e.getMessage().contains("is it separated by ';' or tabs rather than ','?"), e.getMessage());
+    }
 }
