@@ -201,12 +201,7 @@ public final class ScheduleCommand implements Callable<Integer> {
      */
     static String num(double v) {
         if (v == 0 || !Double.isFinite(v)) return v == 0 ? "0" : Double.toString(v);
-        BigDecimal d = new BigDecimal(v).round(new MathContext(10)).stripTrailingZeros();
-        double a = Math.abs(d.doubleValue());      // the printed value decides the form: 9999999.99996 prints as 1e7
-        if (a >= 1e-4 && a < 1e7) return d.toPlainString();
-        String digits = d.unscaledValue().abs().toString();
-        int exponent = digits.length() - 1 - d.scale();
-        String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
-        return (v < 0 ? "-" : "") + mantissa + "e" + exponent;
+        // rounded first, so the printed value decides the form (9999999.99996 prints as 1e7), then the grammar's form
+        return ScheduleSpec.number(new BigDecimal(v).round(new MathContext(10)).doubleValue());
     }
 }

@@ -79,6 +79,13 @@ public final class ScheduleSpec {
     }
 
     /**
+     * A number as the grammar writes it (its canonical text): plain from 1e-4 to 1e7 ({@code 0.004096}, {@code 250}),
+     * lower-case scientific outside ({@code 6.089296976e-6}, {@code 1e8}); the shortest decimal that reads back as
+     * {@code x}.
+     */
+    public static String number(double x) { return Numbers.format(x); }
+
+    /**
      * One line per family for help screens: its name, its parameters ({@code *} marks the required ones) and
      * its formula, e.g. {@code step  every*, gamma  f = gamma^floor(t / every) (PyTorch StepLR)}.
      */

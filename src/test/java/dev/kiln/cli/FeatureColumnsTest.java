@@ -17,12 +17,24 @@ import org.junit.jupiter.api.io.TempDir;
 class FeatureColumnsTest {
     static final String TRAIN = "a,b,c,d,label\n0,0,1,1,0\n1,1,0,0,1\n0,1,1,0,0\n1,0,0,1,1\n0,0,1,0,0\n1,1,0,1,1\n";
 
+    /** Trains two epochs on {@code csv} (written to train.csv) into tmp/run, on the CPU. */
+    private static Path train(Path tmp, String csv, String layers, int batch, String... extra) throws Exception {
+        Path train = Files.writeString(tmp.resolve("train.csv"), csv), run = tmp.resolve("run");
+        java.util.List<String> args = new java.util.ArrayList<>(List.of("train", "--data", train.toString(), "--layers", layers,
+                "--epochs", "2", "--batch-size", Integer.toString(batch), "--backend", "cpu", "--out", run.toString(), "--quiet"));
+        args.addAll(List.of(extra));
+        Cli.run(args.toArray(new String[0])).ok();
+        return run;
+    }
+
+    /** kiln predict of {@code data} into {@code out}. */
+    private static void predict(Path run, Path data, Path out) {
+        Cli.run("predict", "--model", run.toString(), "--data", data.toString(), "--backend", "cpu", "--out", out.toString()).ok();
+    }
+
     @Test
     void newFilesAreMatchedToTheTrainingColumnsByName(@TempDir Path tmp) throws Exception {
-        Path train = tmp.resolve("train.csv"), run = tmp.resolve("run");
-        Files.writeString(train, TRAIN);
-        Cli.run("train", "--data", train.toString(), "--layers", "4:relu,2:softmax", "--epochs", "2", "--batch-size", "3",
-                "--backend", "cpu", "--out", run.toString(), "--quiet").ok();
+        Path run = train(tmp, TRAIN, "4:relu,2:softmax", 3);
         assertEquals("[ \"a\", \"b\", \"c\", \"d\" ]".replace(" ", ""),
                 Safetensors.read(run.resolve("model.safetensors")).metadata().get("kiln.features").replace(" ", "").replace("\n", ""));
 
@@ -31,8 +43,8 @@ class FeatureColumnsTest {
         Files.writeString(features, "a,b,c,d\n0,0,1,1\n1,1,0,0\n");
         Files.writeString(labelFirst, "label,a,b,c,d\n0,0,0,1,1\n1,1,1,0,0\n");
         Path p1 = tmp.resolve("p1.csv"), p2 = tmp.resolve("p2.csv");
-        Cli.run("predict", "--model", run.toString(), "--data", features.toString(), "--backend", "cpu", "--out", p1.toString()).ok();
-        Cli.run("predict", "--model", run.toString(), "--data", labelFirst.toString(), "--backend", "cpu", "--out", p2.toString()).ok();
+        predict(run, features, p1);
+        predict(run, labelFirst, p2);
         assertEquals(Files.readString(p1), Files.readString(p2), "the same rows, found by name");
 
         // four columns, as many as the model's input, but one of them the label: refused, naming both sides
@@ -56,10 +68,7 @@ class FeatureColumnsTest {
      */
     @Test
     void columnsInAnotherOrderAreMatchedByNameForPredictAndEval(@TempDir Path tmp) throws Exception {
-        Path train = tmp.resolve("train.csv"), run = tmp.resolve("run");
-        Files.writeString(train, TRAIN);
-        Cli.run("train", "--data", train.toString(), "--layers", "4:relu,2:softmax", "--epochs", "2", "--batch-size", "3",
-                "--standardize", "--backend", "cpu", "--out", run.toString(), "--quiet").ok();
+        Path run = train(tmp, TRAIN, "4:relu,2:softmax", 3, "--standardize");
         // the training rows themselves: in order, shuffled columns with the label first, and features only shuffled
         Path inOrder = tmp.resolve("in-order.csv"), shuffled = tmp.resolve("shuffled.csv"), featuresShuffled = tmp.resolve("fs.csv");
         Files.writeString(inOrder, TRAIN);
@@ -73,9 +82,9 @@ class FeatureColumnsTest {
         Files.writeString(shuffled, s.toString());
         Files.writeString(featuresShuffled, f.toString());
         Path p1 = tmp.resolve("p1.csv"), p2 = tmp.resolve("p2.csv"), p3 = tmp.resolve("p3.csv");
-        Cli.run("predict", "--model", run.toString(), "--data", inOrder.toString(), "--backend", "cpu", "--out", p1.toString()).ok();
-        Cli.run("predict", "--model", run.toString(), "--data", shuffled.toString(), "--backend", "cpu", "--out", p2.toString()).ok();
-        Cli.run("predict", "--model", run.toString(), "--data", featuresShuffled.toString(), "--backend", "cpu", "--out", p3.toString()).ok();
+        predict(run, inOrder, p1);
+        predict(run, shuffled, p2);
+        predict(run, featuresShuffled, p3);
         assertEquals(Files.readString(p1), Files.readString(p2));
         assertEquals(Files.readString(p1), Files.readString(p3));
         String e1 = Cli.run("eval", "--model", run.toString(), "--data", inOrder.toString(), "--backend", "cpu", "--json").ok().out();
@@ -101,7 +110,7 @@ class FeatureColumnsTest {
             t.append("row").append(k++).append(',').append(line, 0, line.lastIndexOf(',')).append(",1000\n");
         }
         Files.writeString(ids, t.toString());
-        Cli.run("predict", "--model", run.toString(), "--data", ids.toString(), "--backend", "cpu", "--out", p4.toString()).ok();
+        predict(run, ids, p4);
         assertEquals(Files.readString(p1), Files.readString(p4));
     }
 
@@ -111,16 +120,13 @@ class FeatureColumnsTest {
      */
     @Test
     void aHeaderlessFileWithClassNamesIsDataForPredict(@TempDir Path tmp) throws Exception {
-        Path train = tmp.resolve("train.csv"), run = tmp.resolve("run");
-        Files.writeString(train, "a,b,species\n0,1,cat\n1,0,dog\n0.1,0.9,cat\n0.9,0.2,dog\n");
-        Cli.run("train", "--data", train.toString(), "--layers", "3:relu,2:softmax", "--epochs", "2", "--batch-size", "2",
-                "--backend", "cpu", "--out", run.toString(), "--quiet").ok();
+        Path run = train(tmp, "a,b,species\n0,1,cat\n1,0,dog\n0.1,0.9,cat\n0.9,0.2,dog\n", "3:relu,2:softmax", 2);
         Path withHeader = tmp.resolve("h.csv"), without = tmp.resolve("n.csv");
         Files.writeString(withHeader, "a,b,species\n0.2,0.7,dog\n0.8,0.1,cat\n");
         Files.writeString(without, "0.2,0.7,dog\n0.8,0.1,cat\n");
         Path p1 = tmp.resolve("p1.csv"), p2 = tmp.resolve("p2.csv");
-        Cli.run("predict", "--model", run.toString(), "--data", withHeader.toString(), "--backend", "cpu", "--out", p1.toString()).ok();
-        Cli.run("predict", "--model", run.toString(), "--data", without.toString(), "--backend", "cpu", "--out", p2.toString()).ok();
+        predict(run, withHeader, p1);
+        predict(run, without, p2);
         assertEquals(Files.readString(p1), Files.readString(p2));
         assertEquals(3, Files.readAllLines(p2).size(), "a header and two rows");
         String e1 = Cli.run("eval", "--model", run.toString(), "--data", withHeader.toString(), "--backend", "cpu", "--json").ok().out();

@@ -67,12 +67,4 @@ class AtomicFilesTest {
         assertEquals("through the pipe\n", reader.get(20, TimeUnit.SECONDS));
         assertFalse(Files.isRegularFile(fifo), "still a FIFO");
     }
-
-    @Test
-    void aDeviceIsWrittenToNotReplaced() {
-        Path devNull = Path.of("/dev/null");
-        assumeTrue(Files.exists(devNull));
-        AtomicFiles.writeString(devNull, "gone\n");
-        assertFalse(Files.isRegularFile(devNull), "/dev/null is still a device");
-    }
 }
