@@ -27,6 +27,15 @@ class FeatureColumnsTest {
         return run;
     }
 
+    /** Predicts both files and checks the predictions are the same, the same rows found in each; returns them. */
+    private static String assertSamePredictions(Path run, Path a, Path b) throws Exception {
+        Path pa = a.resolveSibling(a.getFileName() + ".pred.csv"), pb = b.resolveSibling(b.getFileName() + ".pred.csv");
+        predict(run, a, pa);
+        predict(run, b, pb);
+        assertEquals(Files.readString(pa), Files.readString(pb), a + " and " + b);
+        return Files.readString(pb);
+    }
+
     /** kiln predict of {@code data} into {@code out}. */
     private static void predict(Path run, Path data, Path out) {
         Cli.run("predict", "--model", run.toString(), "--data", data.toString(), "--backend", "cpu", "--out", out.toString()).ok();
@@ -42,10 +51,7 @@ class FeatureColumnsTest {
         Path features = tmp.resolve("features.csv"), labelFirst = tmp.resolve("label-first.csv");
         Files.writeString(features, "a,b,c,d\n0,0,1,1\n1,1,0,0\n");
         Files.writeString(labelFirst, "label,a,b,c,d\n0,0,0,1,1\n1,1,1,0,0\n");
-        Path p1 = tmp.resolve("p1.csv"), p2 = tmp.resolve("p2.csv");
-        predict(run, features, p1);
-        predict(run, labelFirst, p2);
-        assertEquals(Files.readString(p1), Files.readString(p2), "the same rows, found by name");
+        assertSamePredictions(run, features, labelFirst);
 
         // four columns, as many as the model's input, but one of them the label: refused, naming both sides
         Path mixed = tmp.resolve("mixed.csv");
@@ -124,11 +130,7 @@ class FeatureColumnsTest {
         Path withHeader = tmp.resolve("h.csv"), without = tmp.resolve("n.csv");
         Files.writeString(withHeader, "a,b,species\n0.2,0.7,dog\n0.8,0.1,cat\n");
         Files.writeString(without, "0.2,0.7,dog\n0.8,0.1,cat\n");
-        Path p1 = tmp.resolve("p1.csv"), p2 = tmp.resolve("p2.csv");
-        predict(run, withHeader, p1);
-        predict(run, without, p2);
-        assertEquals(Files.readString(p1), Files.readString(p2));
-        assertEquals(3, Files.readAllLines(p2).size(), "a header and two rows");
+        assertEquals(3, assertSamePredictions(run, withHeader, without).lines().count(), "a header and two rows");
         String e1 = Cli.run("eval", "--model", run.toString(), "--data", withHeader.toString(), "--backend", "cpu", "--json").ok().out();
         String e2 = Cli.run("eval", "--model", run.toString(), "--data", without.toString(), "--backend", "cpu", "--json").ok().out();
         assertEquals(e1.replace(withHeader.toString(), "F"), e2.replace(without.toString(), "F"));
